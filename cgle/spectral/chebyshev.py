@@ -20,24 +20,13 @@ off-diagonal ones (Baltensperger & Trummer, SIAM J. Sci. Comput. 24 (2003)).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import scipy.fft
 
+from cgle.spectral._checks import check_int
+
 __all__ = ["chebdif", "cheb4c", "clenshaw_curtis_weights", "chebyshev_points"]
 
-
-def _check_int(name: str, value, minimum: int, maximum: int | None = None) -> int:
-    """Return ``value`` as int, or raise ValueError naming the argument and rule."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer (got {value!r})")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum} (got {value})")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be an integer <= {maximum} (got {value})")
-    return value
 
 
 def chebyshev_points(N: int) -> np.ndarray:
@@ -55,7 +44,7 @@ def chebyshev_points(N: int) -> np.ndarray:
         (``x[k] == -x[N-1-k]``) because they are computed as
         ``sin(pi (N - 1 - 2k) / (2 (N - 1)))``.
     """
-    N = _check_int("N", N, 2)
+    N = check_int("N", N, 2)
     n = N - 1
     # cos(pi k / n) = sin(pi (n - 2k) / (2n)); the sine form is exactly odd in k
     return np.sin(np.pi * np.arange(n, -n - 1, -2) / (2.0 * n))
@@ -107,8 +96,8 @@ def chebdif(N: int, M: int) -> tuple[np.ndarray, np.ndarray]:
     (derivative of a constant).  Node differences are computed with the
     trigonometric identity and flipping trick of DMSuite.
     """
-    N = _check_int("N", N, 2)
-    M = _check_int("M", M, 1, N - 1)
+    N = check_int("N", N, 2)
+    M = check_int("M", M, 1, N - 1)
     n = N - 1
     x = chebyshev_points(N)
     k = np.arange(N)
@@ -208,7 +197,7 @@ def cheb4c(N: int) -> tuple[np.ndarray, np.ndarray]:
     evaluated with ``1 - x^2 = sin(theta)^2``.  Same recursion as
     ``poldif`` with DMSuite's trigonometric node differences.
     """
-    N = _check_int("N", N, 3)
+    N = check_int("N", N, 3)
     n = N - 1
     n_int = N - 2
     k = np.arange(1, N - 1)
@@ -264,7 +253,7 @@ def clenshaw_curtis_weights(N: int) -> np.ndarray:
     Waldvogel, BIT 46 (2006)).  The cosine sum is evaluated in
     ``O(N log N)`` as a type-I discrete cosine transform.
     """
-    N = _check_int("N", N, 2)
+    N = check_int("N", N, 2)
     n = N - 1
     if n == 1:
         return np.ones(2)

@@ -15,32 +15,14 @@ and the matrix by ``(2 pi / L)^m``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import scipy.linalg
+
+from cgle.spectral._checks import check_int, check_positive
 
 __all__ = ["fourdif", "fourier_grid", "fourier_weights"]
 
 
-def _check_int(name: str, value, minimum: int) -> int:
-    """Return ``value`` as int, or raise ValueError naming the argument and rule."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer (got {value!r})")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum} (got {int(value)})")
-    return int(value)
-
-
-def _check_length(length) -> float:
-    """Return the period as float, or raise ValueError (must be finite and > 0)."""
-    try:
-        value = float(length)
-    except (TypeError, ValueError):
-        raise ValueError(f"length must be a finite number > 0 (got {length!r})") from None
-    if not np.isfinite(value) or value <= 0.0:
-        raise ValueError(f"length must be a finite number > 0 (got {length!r})")
-    return value
 
 
 def fourier_grid(N: int, length: float = 2.0 * np.pi) -> np.ndarray:
@@ -58,8 +40,8 @@ def fourier_grid(N: int, length: float = 2.0 * np.pi) -> np.ndarray:
     x : ndarray, shape (N,)
         Nodes on ``[0, L)``.
     """
-    N = _check_int("N", N, 1)
-    length = _check_length(length)
+    N = check_int("N", N, 1)
+    length = check_positive("length", length)
     return length * np.arange(N) / N
 
 
@@ -80,8 +62,8 @@ def fourier_weights(N: int, length: float = 2.0 * np.pi) -> np.ndarray:
         exact for trigonometric polynomials ``exp(2 pi i k x / L)`` with
         ``|k| < N`` (spectrally accurate for smooth periodic ``f``).
     """
-    N = _check_int("N", N, 1)
-    length = _check_length(length)
+    N = check_int("N", N, 1)
+    length = check_positive("length", length)
     return np.full(N, length / N)
 
 
@@ -187,8 +169,8 @@ def fourdif(N: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     identical up to rounding).  Note that ``D^(m) != D^(1)^m`` for even ``N``
     (the Nyquist mode is differentiated differently).
     """
-    N = _check_int("N", N, 1)
-    m = _check_int("m", m, 0)
+    N = check_int("N", N, 1)
+    m = check_int("m", m, 0)
     x = fourier_grid(N)
     col = _first_column(N, m)
     # circulant: D_ij = col[(i - j) mod N]

@@ -19,12 +19,11 @@ logarithms, so everything stays finite for ``N`` in the thousands.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import scipy.linalg
 
-from cgle.spectral.chebyshev import _weighted_welfert
+from cgle.spectral._checks import check_int, check_positive
+from cgle.spectral.polynomial import _poldif
 
 __all__ = ["lagroots", "lagdif", "laguerre_weights"]
 
@@ -32,27 +31,6 @@ __all__ = ["lagroots", "lagdif", "laguerre_weights"]
 _RESCALE_AT = 1e150
 
 
-def _check_int(name: str, value, minimum: int, maximum: int | None = None) -> int:
-    """Return ``value`` as int, or raise ValueError naming the argument and rule."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer (got {value!r})")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum} (got {value})")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be an integer <= {maximum} (got {value})")
-    return value
-
-
-def _check_scale(b) -> float:
-    """Return the scale as float, or raise ValueError (must be finite and > 0)."""
-    try:
-        value = float(b)
-    except (TypeError, ValueError):
-        raise ValueError(f"b must be a finite number > 0 (got {b!r})") from None
-    if not np.isfinite(value) or value <= 0.0:
-        raise ValueError(f"b must be a finite number > 0 (got {b!r})")
-    return value
 
 
 def _laguerre_scaled(n: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,7 +87,7 @@ def lagroots(N: int) -> np.ndarray:
     in difference form, which restores full relative accuracy to the small
     roots (the eigenvalues alone are accurate relative to the largest root).
     """
-    N = _check_int("N", N, 1)
+    N = check_int("N", N, 1)
     k = np.arange(N)
     r = scipy.linalg.eigh_tridiagonal(2.0 * k + 1.0, np.arange(1.0, N), eigvals_only=True)
     if N == 1:
@@ -149,24 +127,28 @@ def lagdif(N: int, M: int, b: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     unscaled nodes; then ``DM[l] *= b^(l+1)``.  The ratios
     ``c_i / c_j``, ``c_j = alpha(x_j) prod_{k != j} (x_j - x_k)``, are formed
     as ``sign * exp(log|c_i| - log|c_j|)``, which stays in range where the
-    products themselves would overflow (DMSuite returns NaN there).
+    products themselves overflow (DMSuite returns NaN there); ``c_j`` comes
+    from the Laguerre recurrence (``c_j ~ n exp(-x_j/2) (L_n - L_{n-1})(x_j)``,
+    ``n = N - 1``), not from the products.
     """
-    N = _check_int("N", N, 2)
-    M = _check_int("M", M, 1, N - 1)
-    b = _check_scale(b)
-    x = np.concatenate([[0.0], lagroots(N - 1)])
-    dx = x[:, None] - x[None, :]
-    np.fill_diagonal(dx, 1.0)
-    # log|c_j| = -x_j/2 + sum_{k != j} log|x_j - x_k|
-    log_c = -x / 2.0 + np.log(np.abs(dx)).sum(axis=1)
-    # sign(c_j) = sign(prod_{k != j}(x_j - x_k)) = (-1)^(number of nodes above x_j)
-    sign = np.where((N - 1 - np.arange(N)) % 2 == 0, 1.0, -1.0)
-    # C_ij = c_i / c_j
-    C = np.outer(sign, sign) * np.exp(log_c[:, None] - log_c[None, :])
-    Z = 1.0 / dx
-    np.fill_diagonal(Z, 0.0)
+    N = check_int("N", N, 2)
+    M = check_int("M", M, 1, N - 1)
+    b = check_positive("b", b)
+    n = N - 1
+    r = lagroots(n)
+    x = np.concatenate([[0.0], r])
+    # c_j = alpha(x_j) prod_{k != j}(x_j - x_k).  With prod_k (x - r_k) = (-1)^n n! L_n(x)
+    # (common factor dropped): c_0 = L_n(0) = 1 and, at a root,
+    # c_j = exp(-r_j/2) r_j L_n'(r_j) = n exp(-r_j/2) (L_n - L_{n-1})(r_j).
+    # The rescaled recurrence gives this to a few ulps, where summing N logarithms
+    # of node differences would lose ~2 digits at N = 1000.
+    _ln, dn, log_scale = _laguerre_scaled(n, r)
+    log_c = np.concatenate([[0.0], -r / 2.0 + np.log(n) + np.log(np.abs(dn)) + log_scale])
+    sign = np.concatenate([[1.0], np.sign(dn)])
+    # alpha^(l)/alpha = (-1/2)^l for alpha = exp(-x/2)
     B = np.repeat((-0.5) ** np.arange(1, M + 1)[:, None], N, axis=1)
-    DM = _weighted_welfert(Z, C, B)
+    # DMSuite's poldif recursions, fed with log|c_j| and sign(c_j)
+    DM = _poldif(x, log_c, sign, B)
     # d/d(x/b) = b d/dx
     DM *= (b ** np.arange(1, M + 1))[:, None, None]
     return x / b, DM
@@ -203,8 +185,8 @@ def laguerre_weights(N: int, b: float = 1.0) -> np.ndarray:
     neither ``exp(r_k)`` nor the polynomials overflow; the change of variable
     ``x = r / b`` divides by ``b``.
     """
-    N = _check_int("N", N, 2)
-    b = _check_scale(b)
+    N = check_int("N", N, 2)
+    b = check_positive("b", b)
     n = N - 1
     r = lagroots(n)
     _ln, dn, log_scale = _laguerre_scaled(n, r)

@@ -14,35 +14,14 @@ decays like ``exp(-c/h)``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import scipy.linalg
+
+from cgle.spectral._checks import check_int, check_positive
 
 __all__ = ["sincdif", "sinc_weights"]
 
 
-def _check_int(name: str, value, minimum: int, maximum: int | None = None) -> int:
-    """Return ``value`` as int, or raise ValueError naming the argument and rule."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer (got {value!r})")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum} (got {value})")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be an integer <= {maximum} (got {value})")
-    return value
-
-
-def _check_step(h) -> float:
-    """Return the step as float, or raise ValueError (must be finite and > 0)."""
-    try:
-        value = float(h)
-    except (TypeError, ValueError):
-        raise ValueError(f"h must be a finite number > 0 (got {h!r})") from None
-    if not np.isfinite(value) or value <= 0.0:
-        raise ValueError(f"h must be a finite number > 0 (got {h!r})")
-    return value
 
 
 def _sinc_nodes(N: int, h: float) -> np.ndarray:
@@ -80,9 +59,9 @@ def sincdif(N: int, M: int, h: float) -> tuple[np.ndarray, np.ndarray]:
     and at ``t = k pi``: ``sin^(l)(k pi) = (-1)^k Im(i^l)`` (used exactly),
     ``s(k pi) = 0``; at ``t = 0``: ``s^(l)(0) = Im(i^(l+1)) / (l + 1)``.
     """
-    N = _check_int("N", N, 1)
-    M = _check_int("M", M, 1)
-    h = _check_step(h)
+    N = check_int("N", N, 1)
+    M = check_int("M", M, 1)
+    h = check_positive("h", h)
     x = _sinc_nodes(N, h)
     k = np.arange(1, N)
     t = np.pi * k
@@ -121,6 +100,6 @@ def sinc_weights(N: int, h: float) -> np.ndarray:
         since ``integral sinc((x - x_j)/h) dx = h``.  Exponentially accurate
         for functions analytic in a strip (e.g. Gaussians).
     """
-    N = _check_int("N", N, 1)
-    h = _check_step(h)
+    N = check_int("N", N, 1)
+    h = check_positive("h", h)
     return np.full(N, h)
