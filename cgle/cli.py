@@ -1,0 +1,155 @@
+"""The ``cgle`` command line: argument parsing and printing only.
+
+Exit status: 0 success; 1 a run that failed (blow-up) or a file that cannot be used;
+2 a bad config, a bad argument or a missing file; 130/143 interrupted by SIGINT/SIGTERM.
+Errors are printed as one paragraph, never as a traceback.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _error(message, code):
+    print(f"cgle: {message}", file=sys.stderr)
+    return code
+
+
+class _Progress:
+    """A progress bar on a terminal (t, steps/s, ETA); silent otherwise."""
+
+    def __init__(self, t_end, dt, enabled):
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=t_end, unit="t", bar_format="{l_bar}{bar}| t={n:.4g}/{total:.4g} "
+                            "[{elapsed}<{remaining}, {postfix}]", file=sys.stderr, dynamic_ncols=True)
+        self.dt = dt
+        self.started = time.perf_counter()
+        self.last = self.started
+        self.last_step = 0
+
+    def __call__(self, step, t):
+        if self.bar is None or step & 63:
+            return
+        now = time.perf_counter()
+        if now - self.last < 0.1:
+            return
+        rate = (step - self.last_step) / (now - self.last)
+        self.last, self.last_step = now, step
+        self.bar.set_postfix_str(f"{rate:.3g} steps/s", refresh=False)
+        self.bar.update(t - self.bar.n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_run(args):
+    from cgle.config import ConfigError, load_config
+    from cgle.initial import InitialConditionError
+    from cgle.output import OutputError, open_trajectory
+    from cgle.runner import RunExists, RunFailed, run
+
+    try:
+        cfg = load_config(args.config)
+    except (ConfigError, FileNotFoundError) as err:
+        return _error(str(err), EXIT_USAGE)
+    path = Path(args.output) if args.output else cfg.output_path
+    show = not args.quiet and sys.stderr.isatty()
+    progress = _Progress(cfg.time.t_end, cfg.time.dt, show)
+    started = time.perf_counter()
+    try:
+        run(cfg, path, overwrite=args.overwrite, progress=progress if show else None, handle_signals=True)
+    except (InitialConditionError, ConfigError) as err:
+        return _error(str(err), EXIT_USAGE)
+    except RunExists as err:
+        return _error(str(err), EXIT_FAILED)
+    except OutputError as err:
+        return _error(str(err), EXIT_FAILED)
+    except RunFailed as err:
+        progress.close()
+        print(f"cgle: {err}\nThe file {err.path} keeps every frame written before (status {err.status}).",
+              file=sys.stderr)
+        if err.signum is not None:
+            return 128 + int(err.signum)
+        return EXIT_FAILED
+    finally:
+        progress.close()
+    elapsed = time.perf_counter() - started
+    traj = open_trajectory(path)
+    steps = int(round(cfg.time.t_end / cfg.time.dt))
+    if not args.quiet:
+        print(f"complete: {traj.nframes} frames (t = 0 .. {cfg.time.t_end:g}) written to {path} "
+              f"in {elapsed:.2f} s ({steps} steps of {cfg.time.scheme}, {1e3 * elapsed / steps:.3g} ms/step)")
+    return 0
+
+
+def cmd_info(args):
+    import numpy as np
+
+    from cgle.output import open_trajectory
+
+    try:
+        traj = open_trajectory(args.run)
+        attrs = traj.live_attrs()
+        t = traj.t
+    except FileNotFoundError as err:
+        return _error(str(err), EXIT_USAGE)
+    except OSError as err:
+        return _error(str(err), EXIT_FAILED)
+    print(f"file:     {traj.path}")
+    print(f"status:   {attrs.get('status')}" + (f" - {attrs['message']}" if attrs.get("message") else ""))
+    print(f"created:  {attrs.get('created')}   finished: {attrs.get('finished') or '-'}")
+    print(f"scheme:   {attrs.get('scheme')}   dt = {attrs.get('dt')}   basis: {attrs.get('basis')}")
+    if len(t):
+        print(f"frames:   {len(t)}   t = {t[0]:g} .. {t[-1]:g} (of t_end = {attrs.get('t_end')})")
+        try:
+            e = traj.energy
+            print(f"energy:   {e[0]:.6g} at t = {t[0]:g} -> {e[-1]:.6g} at t = {t[-1]:g}")
+        except KeyError:
+            pass
+        try:
+            q_last = traj.frame(-1)
+            print(f"max|q|:   {np.max(np.abs(q_last)):.6g} at t = {t[-1]:g}")
+        except KeyError:
+            pass
+    else:
+        print("frames:   0")
+    if args.config:
+        print("config:")
+        print(traj.config)
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="cgle", description="Complex Ginzburg-Landau solver (spectral collocation)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run a YAML config, write an HDF5 trajectory")
+    p.add_argument("config", help="YAML config file")
+    p.add_argument("-o", "--output", help="output file (default: output.path or runs/<name>.h5)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run in the output file")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("info", help="status, times, frames and config of a run file")
+    p.add_argument("run", help="trajectory file (.h5)")
+    p.add_argument("--config", action="store_true", help="also print the resolved config")
+    p.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""The one time loop: step to the next output time, hand the frame over, watch for blow-up.
+
+Steppers know nothing of output and the writer knows nothing of physics; this loop sits
+between them. After every step it checks that the state is finite and below the growth
+bound; a step that fails stops the run with a :class:`~cgle.errors.BlowUp` whose
+message says when, how large, the likely cause and what to try.
+"""
+
+import math
+
+import numpy as np
+
+from cgle import kernels
+from cgle.errors import BlowUp, FiniteTimeBlowUp
+
+
+class StopRequested(Exception):
+    """Raised inside the loop when a signal asked the run to stop (after a full step)."""
+
+
+def _amplitude2(problem, v):
+    """max |q|^2 over the grid for state v (NaN if any entry is NaN)."""
+    if hasattr(problem, "amplitude2"):
+        return problem.amplitude2(v)
+    return kernels.max_abs2(v.reshape(-1))
+
+
+def integrate(problem, stepper, v, *, t_end, dt, every, step=0, max_amplitude2, on_frame,
+              on_step=None, should_stop=None):
+    """Advance state ``v`` (in place) from step ``step`` to ``t_end`` with fixed dt.
+
+    Frames are taken at t = k * every; ``every`` is a whole multiple of ``dt`` and time
+    is always computed as ``step * dt`` (no accumulated roundoff).
+
+    Parameters
+    ----------
+    problem, stepper
+        The discretised problem and a prepared stepper.
+    v : ndarray
+        State at time ``step * dt``; updated in place.
+    max_amplitude2 : float
+        Growth bound on max |q|^2; exceeding it counts as blow-up.
+    on_frame : callable(step, t, v)
+        Called at every output time (not for the starting state).
+    on_step : callable(step, t), optional
+        Called after every step (progress display).
+    should_stop : callable() -> bool, optional
+        Checked after every step; True raises :class:`StopRequested`.
+
+    Returns
+    -------
+    step : int
+        The final step count.
+    """
+    steps_per_frame = int(round(every / dt))
+    total = int(round(t_end / dt))
+    stepper.prepare(dt)
+    m2 = _amplitude2(problem, v)
+    while step < total:
+        previous = m2
+        try:
+            stepper.step(v)
+        except FiniteTimeBlowUp as err:
+            raise BlowUp(_paragraph(problem, stepper, dt, step + 1, math.sqrt(previous), str(err),
+                                    "use Re(beta) >= 0 or a smaller initial amplitude; with Re(beta) < 0 "
+                                    "the cubic equation itself has no solution past this time"),
+                         cause="finite-time") from None
+        step += 1
+        m2 = _amplitude2(problem, v)
+        if not m2 <= max_amplitude2:  # also true for NaN
+            cause, advice = diagnose(problem, stepper, dt, previous)
+            shown = "NaN/inf" if not math.isfinite(m2) else f"{math.sqrt(m2):.3g}"
+            raise BlowUp(
+                _paragraph(problem, stepper, dt, step, shown, cause, advice,
+                           bound=math.sqrt(max_amplitude2) if math.isfinite(m2) else None),
+                cause=cause,
+            )
+        if on_step is not None:
+            on_step(step, step * dt)
+        if step % steps_per_frame == 0:
+            on_frame(step, step * dt, v)
+        if should_stop is not None and should_stop():
+            raise StopRequested(step)
+    return step
+
+
+def _paragraph(problem, stepper, dt, step, amplitude, cause, advice, bound=None):
+    where = f"The run blew up at t = {step * dt:g} (step {step}, scheme {stepper.name}, dt = {dt:g}): "
+    size = f"max|q| = {amplitude}" if isinstance(amplitude, str) else f"max|q| = {amplitude:.3g}"
+    if bound is not None:
+        size += f" exceeded the bound {bound:.3g} (time.max_amplitude)"
+    return f"{where}{size}. Likely cause: {cause}. Try: {advice}."
+
+
+def diagnose(problem, stepper, dt, max_abs2_before):
+    """(cause, advice) for a step that produced non-finite values or passed the bound."""
+    beta = problem.beta
+    stiffness = dt * abs(beta) * max_abs2_before
+    if stepper.explicit_cubic and beta != 0 and stiffness > 1.0:
+        stable_dt = 2.0 / (abs(beta) * max_abs2_before)
+        return (
+            f"explicit cubic term unstable: dt*|beta|*max|q|^2 = {stiffness:.3g} >> 2 "
+            f"(the explicit step of q' = -beta|q|^2 q amplifies by |1 - dt beta |q|^2| > 1)",
+            f"`time.scheme: strang` (exact cubic flow, stable at any dt for Re(beta) >= 0), "
+            f"or dt <~ {stable_dt:.3g}, or a smaller initial amplitude",
+        )
+    lam = problem.linear.eigenvalues()
+    lead = lam[np.argmax(lam.real)]
+    if lead.real > 0 and beta.real <= 0:
+        return (
+            f"the linear operator is unstable (leading eigenvalue {lead.real:.6g}{lead.imag:+.6g}i) and "
+            f"Re(beta) = {beta.real:g} cannot saturate it: the growth is physical",
+            "Re(beta) > 0 to saturate the instability, a stable configuration, or a larger time.max_amplitude",
+        )
+    amplification = np.max(stepper.stability_function(dt * lam))
+    if amplification > 1.0 + 1e-12:
+        return (
+            f"the scheme is unstable on the linear operator at this dt: max|R(dt lambda)| = {amplification:.3g} > 1",
+            "a smaller dt or an A-stable scheme (strang, cnab2)",
+        )
+    if lead.real > 0:
+        return (
+            f"the linear operator is unstable (leading eigenvalue {lead.real:.6g}{lead.imag:+.6g}i); the growth "
+            f"passed time.max_amplitude before the cubic term saturated it",
+            "a larger time.max_amplitude if this growth is expected",
+        )
+    return (
+        "not identified (the linear part is stable and the scheme is stable on it)",
+        "a smaller dt, or `time.scheme: strang`",
+    )

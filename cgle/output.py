@@ -1,0 +1,282 @@
+"""HDF5 trajectories: writing frames as a run goes, reading them back.
+
+Layout (format_version 1; see interfaces.md): datasets /t, /x (and /y in 2D), /q, /weights,
+/energy with HDF5 dimension scales, so h5py, h5dump and
+``xarray.open_dataset(path, engine="h5netcdf")`` all read it; root attributes carry the
+resolved config text, status and message; /checkpoint holds restart data.
+
+Crash safety: the file is written in HDF5 single-writer/multiple-reader (SWMR) mode and
+each frame is flushed as it is written, so a run killed at any moment leaves a file
+that ``h5py.File(path, "r", swmr=True)`` (and :func:`open_trajectory`) opens with every
+frame written before the kill. Checkpoints alternate between two slots and a pointer is
+written last, so a kill during a checkpoint leaves the previous one intact.
+
+This module knows nothing of physics: it stores the arrays it is handed.
+"""
+
+import io
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+FORMAT = "cgle-trajectory"
+FORMAT_VERSION = 1
+
+
+class OutputError(RuntimeError):
+    """The output file cannot be created or written; the message says why."""
+
+
+def _now():
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _frame_chunks(frame_shape, frame_bytes=16):
+    """Chunk along t: about 64 KiB per chunk, at least one frame."""
+    per_frame = int(np.prod(frame_shape)) * frame_bytes
+    return (max(1, min(1024, 65536 // max(per_frame, 1))),) + tuple(frame_shape)
+
+
+class TrajectoryWriter:
+    """Append frames to a new trajectory file.
+
+    Parameters
+    ----------
+    path : path-like
+    coords : dict
+        Name -> 1-D array for each spatial axis, in order ("x", or "x", "y").
+    weights : ndarray
+        Quadrature weights, shaped like a frame.
+    attrs : dict
+        Root attributes (config text, scheme, dt, ...).
+    fields : sequence of str
+        Which of "q" and "energy" to store.
+    compression : None, "gzip" or "lzf"
+    """
+
+    def __init__(self, path, coords, weights, attrs, fields=("q", "energy"), compression=None):
+        self.path = Path(path)
+        self.frame_shape = tuple(len(c) for c in coords.values())
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = h5py.File(self.path, "w", libver="latest")
+        except OSError as err:
+            raise OutputError(f"cannot create output file {self.path}: {err.strerror or err}") from None
+        f = self.file
+        try:
+            f.attrs["format"] = FORMAT
+            f.attrs["format_version"] = FORMAT_VERSION
+            f.attrs["status"] = "running"
+            f.attrs["message"] = ""
+            f.attrs["created"] = _now()
+            f.attrs["finished"] = ""
+            f.attrs["pid"] = os.getpid()
+            for key, value in attrs.items():
+                f.attrs[key] = value
+            t = f.create_dataset("t", shape=(0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+            t.make_scale("t")
+            axes = []
+            for name, values in coords.items():
+                d = f.create_dataset(name, data=np.asarray(values, dtype="f8"))
+                d.make_scale(name)
+                axes.append(d)
+            self.fields = tuple(fields)
+            self.q = None
+            if "q" in self.fields:
+                self.q = f.create_dataset(
+                    "q",
+                    shape=(0,) + self.frame_shape,
+                    maxshape=(None,) + self.frame_shape,
+                    dtype="c16",
+                    chunks=_frame_chunks(self.frame_shape),
+                    compression=compression,
+                )
+                self.q.dims[0].attach_scale(t)
+                for i, axis in enumerate(axes):
+                    self.q.dims[i + 1].attach_scale(axis)
+            w = f.create_dataset("weights", data=np.asarray(weights, dtype="f8"))
+            for i, axis in enumerate(axes):
+                w.dims[i].attach_scale(axis)
+            self.energy = None
+            if "energy" in self.fields:
+                self.energy = f.create_dataset("energy", shape=(0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+                self.energy.dims[0].attach_scale(t)
+            ck = f.create_group("checkpoint")
+            for slot in (0, 1):
+                ck.create_dataset(f"slot{slot}", shape=(0,), maxshape=(None,), dtype="u1", chunks=(65536,))
+            # active slot (-1: none yet) and the number of frames it belongs to
+            ck.create_dataset("active", data=np.array([-1, 0], dtype="i8"))
+            self.t = t
+            f.swmr_mode = True
+        except OSError as err:
+            self._abandon()
+            raise OutputError(f"cannot write output file {self.path}: {err}") from None
+        self.nframes = 0
+
+    def _abandon(self):
+        try:
+            self.file.close()
+        except OSError:
+            pass
+
+    def append(self, t, q, energy):
+        """Write one frame and flush it to disk."""
+        n = self.nframes
+        try:
+            self.t.resize((n + 1,))
+            self.t[n] = t
+            if self.q is not None:
+                self.q.resize((n + 1,) + self.frame_shape)
+                self.q[n] = q
+                self.q.flush()
+            if self.energy is not None:
+                self.energy.resize((n + 1,))
+                self.energy[n] = energy
+                self.energy.flush()
+            self.t.flush()
+        except OSError as err:
+            raise OutputError(f"cannot write frame {n} to {self.path} (disk full or removed?): {err}") from None
+        self.nframes = n + 1
+
+    def checkpoint(self, arrays):
+        """Store restart data (a dict of arrays/numbers) in the inactive slot, then
+        point to it; a kill at any moment leaves the previous checkpoint intact."""
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        data = np.frombuffer(buf.getvalue(), dtype="u1")
+        ck = self.file["checkpoint"]
+        active = int(ck["active"][0])
+        slot = 1 - active if active >= 0 else 0
+        try:
+            d = ck[f"slot{slot}"]
+            d.resize((data.size,))
+            d[:] = data
+            d.flush()
+            ck["active"][:] = np.array([slot, self.nframes], dtype="i8")
+            ck["active"].flush()
+        except OSError as err:
+            raise OutputError(f"cannot write a checkpoint to {self.path}: {err}") from None
+
+    def close(self, status, message=""):
+        """Close the file and record how the run ended."""
+        self.file.close()
+        finalize(self.path, status, message)
+
+
+def finalize(path, status, message=""):
+    """Set the status attributes of a closed trajectory file."""
+    with h5py.File(path, "r+") as f:
+        f.attrs["status"] = status
+        f.attrs["message"] = message
+        f.attrs["finished"] = _now()
+
+
+def _open(path):
+    """Open for reading: a complete file normally, a running or killed one in SWMR mode."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"trajectory file not found: {path}")
+    try:
+        return h5py.File(path, "r", swmr=True)
+    except OSError as err:
+        raise OSError(f"cannot open {path} as a cgle trajectory: {err}") from None
+
+
+class Trajectory:
+    """Read-only view of a trajectory file.
+
+    Attributes are read on access, so a file that is still being written shows the
+    frames written so far each time: ``t``, ``x`` (``y`` in 2D), ``q`` (nt, *grid),
+    ``weights``, ``energy``, ``config`` (resolved YAML text), ``status``, ``message``.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        with _open(self.path) as f:
+            if f.attrs.get("format") != FORMAT:
+                raise OSError(f"{self.path} is not a cgle trajectory (format attribute missing)")
+            self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+
+    def _read(self, name, index=()):
+        with _open(self.path) as f:
+            if name not in f:
+                raise KeyError(f"{self.path} has no dataset {name!r} (output.fields)")
+            d = f[name]
+            d.refresh()
+            n = f["t"].shape[0] if name in ("q", "energy") else None
+            if n is not None:
+                f["t"].refresh()
+                n = min(n, d.shape[0])
+                return d[:n][index] if index != () else d[:n]
+            return d[index] if index != () else d[()]
+
+    @property
+    def t(self):
+        return self._read("t")
+
+    @property
+    def x(self):
+        return self._read("x")
+
+    @property
+    def y(self):
+        return self._read("y")
+
+    @property
+    def q(self):
+        return self._read("q")
+
+    @property
+    def weights(self):
+        return self._read("weights")
+
+    @property
+    def energy(self):
+        return self._read("energy")
+
+    @property
+    def config(self):
+        return self.attrs.get("config", "")
+
+    @property
+    def status(self):
+        return self.live_attrs()["status"]
+
+    @property
+    def message(self):
+        return self.live_attrs()["message"]
+
+    @property
+    def nframes(self):
+        return len(self.t)
+
+    def live_attrs(self):
+        with _open(self.path) as f:
+            return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+
+    def frame(self, index=-1):
+        """One frame of q (negative indices count from the end)."""
+        with _open(self.path) as f:
+            n = f["t"].shape[0]
+            if not -n <= index < n:
+                raise IndexError(f"frame {index} out of range: the file has {n} frames")
+            return f["q"][index % n]
+
+    def checkpoint(self):
+        """The last complete checkpoint as (dict of arrays, frame count), or None."""
+        with _open(self.path) as f:
+            ck = f["checkpoint"]
+            active, frames = (int(v) for v in ck["active"][:])
+            if active < 0:
+                return None
+            data = ck[f"slot{active}"][:].tobytes()
+        with np.load(io.BytesIO(data)) as z:
+            return {k: z[k] for k in z.files}, frames
+
+
+def open_trajectory(path):
+    """Open a trajectory file written by :func:`cgle.run` (read-only)."""
+    return Trajectory(path)
