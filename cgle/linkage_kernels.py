@@ -1,0 +1,476 @@
+"""Numba kernels for hierarchical agglomerative clustering (used by ``cgle.stats.linkage``).
+
+Pure functions of their arguments; no globals beyond method codes.  Distances live in
+a condensed vector ``D`` (scipy's ``pdist`` layout): for observations ``i < j`` of
+``m``, ``D[m i - i (i + 1) / 2 + j - i - 1] = d(i, j)``.
+
+A cluster is stored at a *position*, the index of one of its observations, so the
+final labelling can be done by union-find on observation indices.
+
+Method codes: 1 complete, 2 average, 3 weighted, 4 ward, 5 centroid, 6 median.
+Ward, centroid and median work on squared Euclidean distances (the Lance-Williams
+formulas are affine in d^2); the caller squares before and takes roots after.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+COMPLETE, AVERAGE, WEIGHTED, WARD, CENTROID, MEDIAN = 1, 2, 3, 4, 5, 6
+
+
+@njit(cache=True)
+def condensed_index(m, i, j):
+    """Index of the pair {i, j} (i != j) in a condensed matrix of m observations."""
+    if i > j:
+        i, j = j, i
+    return m * i - (i * (i + 1)) // 2 + j - i - 1
+
+
+@njit(cache=True)
+def _lance_williams(method, dax, dbx, dab, na, nb, nx):
+    """Dissimilarity between x and the union of a and b (squared for 4, 5, 6)."""
+    if method == COMPLETE:
+        return dax if dax > dbx else dbx
+    if method == AVERAGE:
+        # (n_a d_ax + n_b d_bx) / (n_a + n_b)
+        return (na * dax + nb * dbx) / (na + nb)
+    if method == WEIGHTED:
+        return 0.5 * (dax + dbx)
+    if method == WARD:
+        # ((n_a + n_x) d2_ax + (n_b + n_x) d2_bx - n_x d2_ab) / (n_a + n_b + n_x)
+        return ((na + nx) * dax + (nb + nx) * dbx - nx * dab) / (na + nb + nx)
+    if method == CENTROID:
+        # (n_a d2_ax + n_b d2_bx) / n - n_a n_b d2_ab / n^2,  n = n_a + n_b
+        n = na + nb
+        return (na * dax + nb * dbx) / n - (na * nb) * dab / (n * n)
+    # MEDIAN: d2_ax / 2 + d2_bx / 2 - d2_ab / 4
+    return 0.5 * dax + 0.5 * dbx - 0.25 * dab
+
+
+# ----------------------------------------------------------------- single linkage
+
+
+@njit(cache=True)
+def mst_vectors(X):
+    """Prim's minimum spanning tree of the Euclidean complete graph on the rows of X.
+
+    O(m^2 d) time, O(m) extra memory; distances are computed on the fly.  Returns
+    ``(u, v, w)``: edge k joins observations u[k] (already in the tree) and v[k]
+    (added at step k) at Euclidean distance w[k].  Ties: the lowest-index vertex
+    nearest to the tree is added first; its tree neighbour is the first tree vertex
+    (in insertion order) that attains the distance.
+    """
+    m, d = X.shape
+    best = np.full(m, np.inf)  # squared distance of each vertex to the tree
+    near = np.zeros(m, dtype=np.int64)
+    in_tree = np.zeros(m, dtype=np.bool_)
+    u = np.empty(m - 1, dtype=np.int64)
+    v = np.empty(m - 1, dtype=np.int64)
+    w = np.empty(m - 1)
+    cur = 0
+    in_tree[0] = True
+    for k in range(m - 1):
+        nxt = -1
+        nxt_d = np.inf
+        for j in range(m):
+            if in_tree[j]:
+                continue
+            s = 0.0
+            for t in range(d):
+                diff = X[cur, t] - X[j, t]
+                s += diff * diff
+            if s < best[j]:
+                best[j] = s
+                near[j] = cur
+            if best[j] < nxt_d or nxt == -1:
+                nxt_d = best[j]
+                nxt = j
+        in_tree[nxt] = True
+        u[k] = near[nxt]
+        v[k] = nxt
+        w[k] = np.sqrt(nxt_d)
+        cur = nxt
+    return u, v, w
+
+
+@njit(cache=True)
+def mst_condensed(D, m):
+    """Prim's minimum spanning tree from a condensed distance matrix; O(m) extra memory.
+
+    Same output and tie rule as :func:`mst_vectors`.
+    """
+    best = np.full(m, np.inf)
+    near = np.zeros(m, dtype=np.int64)
+    in_tree = np.zeros(m, dtype=np.bool_)
+    u = np.empty(m - 1, dtype=np.int64)
+    v = np.empty(m - 1, dtype=np.int64)
+    w = np.empty(m - 1)
+    cur = 0
+    in_tree[0] = True
+    for k in range(m - 1):
+        nxt = -1
+        nxt_d = np.inf
+        for j in range(m):
+            if in_tree[j]:
+                continue
+            s = D[condensed_index(m, cur, j)]
+            if s < best[j]:
+                best[j] = s
+                near[j] = cur
+            if best[j] < nxt_d or nxt == -1:
+                nxt_d = best[j]
+                nxt = j
+        in_tree[nxt] = True
+        u[k] = near[nxt]
+        v[k] = nxt
+        w[k] = nxt_d
+        cur = nxt
+    return u, v, w
+
+
+# ------------------------------------------------------ nearest-neighbour chain
+
+
+@njit(cache=True)
+def nn_chain(D, m, method):
+    """Nearest-neighbour-chain clustering (reducible methods 1-4), in place on D.
+
+    O(m^2) time, O(m) memory beyond D.  Returns merges in the order performed:
+    ``(pa, pb, h)`` with positions pa < pb (the new cluster takes position pb).
+    Tie rule: the chain starts at the lowest active position; the nearest
+    neighbour of the chain's tip is its predecessor if that attains the minimum,
+    otherwise the lowest position attaining it.  Heights are made monotone along
+    the tree (a merge is never lower than the merges below it), which only
+    matters for one-ulp rounding effects.
+    """
+    size = np.ones(m)
+    height = np.zeros(m)  # height of the cluster at each position
+    nxt = np.arange(1, m + 1)  # doubly linked list of active positions (ascending)
+    prv = np.arange(-1, m - 1)
+    nxt[m - 1] = -1
+    head = 0
+    chain = np.empty(m, dtype=np.int64)
+    clen = 0
+    pa = np.empty(m - 1, dtype=np.int64)
+    pb = np.empty(m - 1, dtype=np.int64)
+    hh = np.empty(m - 1)
+    for step in range(m - 1):
+        if clen == 0:
+            chain[0] = head
+            clen = 1
+        while True:
+            a = chain[clen - 1]
+            if clen >= 2:
+                b = chain[clen - 2]
+                best = D[condensed_index(m, a, b)]
+            else:
+                b = -1
+                best = np.inf
+            x = head
+            while x != -1:
+                if x != a:
+                    dx = D[condensed_index(m, a, x)]
+                    if dx < best or b == -1:
+                        best = dx
+                        b = x
+                x = nxt[x]
+            if clen >= 2 and b == chain[clen - 2]:
+                break
+            chain[clen] = b
+            clen += 1
+        clen -= 2
+        if a > b:
+            a, b = b, a
+        na = size[a]
+        nb = size[b]
+        dab = D[condensed_index(m, a, b)]
+        h = best
+        if height[a] > h:
+            h = height[a]
+        if height[b] > h:
+            h = height[b]
+        pa[step] = a
+        pb[step] = b
+        hh[step] = h
+        # Lance-Williams update of the row of the new cluster (position b)
+        x = head
+        while x != -1:
+            if x != a and x != b:
+                iax = condensed_index(m, a, x)
+                ibx = condensed_index(m, b, x)
+                D[ibx] = _lance_williams(method, D[iax], D[ibx], dab, na, nb, size[x])
+            x = nxt[x]
+        size[b] = na + nb
+        size[a] = 0.0
+        height[b] = h
+        # unlink position a
+        if prv[a] == -1:
+            head = nxt[a]
+        else:
+            nxt[prv[a]] = nxt[a]
+        if nxt[a] != -1:
+            prv[nxt[a]] = prv[a]
+    return pa, pb, hh
+
+
+# ------------------------------------------------- generic (Muellner) algorithm
+
+
+@njit(cache=True)
+def _heap_less(key, i, j):
+    return key[i] < key[j] or (key[i] == key[j] and i < j)
+
+
+@njit(cache=True)
+def _sift_up(heap, where, key, k):
+    while k > 0:
+        parent = (k - 1) // 2
+        if _heap_less(key, heap[k], heap[parent]):
+            heap[k], heap[parent] = heap[parent], heap[k]
+            where[heap[k]] = k
+            where[heap[parent]] = parent
+            k = parent
+        else:
+            break
+
+
+@njit(cache=True)
+def _sift_down(heap, where, key, k, n):
+    while True:
+        left = 2 * k + 1
+        if left >= n:
+            break
+        c = left
+        if left + 1 < n and _heap_less(key, heap[left + 1], heap[left]):
+            c = left + 1
+        if _heap_less(key, heap[c], heap[k]):
+            heap[k], heap[c] = heap[c], heap[k]
+            where[heap[k]] = k
+            where[heap[c]] = c
+            k = c
+        else:
+            break
+
+
+@njit(cache=True)
+def _row_nearest(D, m, i, nxt):
+    """Lowest position j > i (active) minimising D(i, j)."""
+    best = np.inf
+    arg = -1
+    j = nxt[i]
+    while j != -1:
+        dj = D[condensed_index(m, i, j)]
+        if dj < best or arg == -1:
+            best = dj
+            arg = j
+        j = nxt[j]
+    return arg, best
+
+
+@njit(cache=True)
+def generic_linkage(D, m, method):
+    """Muellner's generic algorithm (any Lance-Williams method), in place on D.
+
+    Keeps, for every active position i, a lower bound ``mindist[i]`` on its
+    distances to the active positions j > i and a candidate ``nghbr[i]``, in a
+    binary heap ordered by ``(mindist[i], i)``; stale candidates are recomputed
+    lazily when they reach the top.  The merged pair is therefore always the active
+    pair (i < j) minimising ``(D(i, j), i, j)`` lexicographically, i.e. the primitive
+    algorithm with ties broken by the lowest positions.  Worst case O(m^3), typically
+    O(m^2).  Returns ``(pa, pb, h)`` in merge order (heights need not be monotone).
+    """
+    size = np.ones(m)
+    nxt = np.arange(1, m + 1)
+    prv = np.arange(-1, m - 1)
+    nxt[m - 1] = -1
+    nghbr = np.empty(m, dtype=np.int64)
+    mindist = np.full(m, np.inf)
+    heap = np.empty(m, dtype=np.int64)
+    where = np.full(m, -1, dtype=np.int64)
+    for i in range(m - 1):
+        nghbr[i], mindist[i] = _row_nearest(D, m, i, nxt)
+        heap[i] = i
+        where[i] = i
+    hn = m - 1
+    head = 0
+    for k in range(hn // 2 - 1, -1, -1):
+        _sift_down(heap, where, mindist, k, hn)
+    pa = np.empty(m - 1, dtype=np.int64)
+    pb = np.empty(m - 1, dtype=np.int64)
+    hh = np.empty(m - 1)
+    for step in range(m - 1):
+        while True:
+            a = heap[0]
+            b = nghbr[a]
+            if size[b] > 0 and mindist[a] == D[condensed_index(m, a, b)]:
+                break
+            nghbr[a], mindist[a] = _row_nearest(D, m, a, nxt)
+            _sift_down(heap, where, mindist, 0, hn)
+        delta = mindist[a]
+        pa[step] = a
+        pb[step] = b
+        hh[step] = delta
+        # remove a from the heap
+        last = heap[hn - 1]
+        hn -= 1
+        if where[a] != hn:
+            heap[where[a]] = last
+            where[last] = where[a]
+            _sift_down(heap, where, mindist, where[last], hn)
+            _sift_up(heap, where, mindist, where[last])
+        where[a] = -1
+        na = size[a]
+        nb = size[b]
+        # Lance-Williams update of the new cluster at position b
+        x = head
+        while x != -1:
+            if x != a and x != b:
+                iax = condensed_index(m, a, x)
+                ibx = condensed_index(m, b, x)
+                D[ibx] = _lance_williams(method, D[iax], D[ibx], delta, na, nb, size[x])
+            x = nxt[x]
+        size[b] = na + nb
+        size[a] = 0.0
+        if prv[a] == -1:
+            head = nxt[a]
+        else:
+            nxt[prv[a]] = nxt[a]
+        if nxt[a] != -1:
+            prv[nxt[a]] = prv[a]
+        # positions x < b: the new distance D(x, b) may undercut the bound
+        x = head
+        while x != -1 and x < b:
+            dxb = D[condensed_index(m, x, b)]
+            if dxb < mindist[x] or (dxb == mindist[x] and b < nghbr[x]):
+                mindist[x] = dxb
+                nghbr[x] = b
+                _sift_up(heap, where, mindist, where[x])
+            x = nxt[x]
+        # position b: its whole row changed
+        if nxt[b] != -1:
+            nghbr[b], mindist[b] = _row_nearest(D, m, b, nxt)
+            _sift_down(heap, where, mindist, where[b], hn)
+            _sift_up(heap, where, mindist, where[b])
+    return pa, pb, hh
+
+
+# ------------------------------------------------------------------- labelling
+
+
+@njit(cache=True)
+def _find(parent, i):
+    root = i
+    while parent[root] != root:
+        root = parent[root]
+    while parent[i] != root:  # path compression
+        nxt = parent[i]
+        parent[i] = root
+        i = nxt
+    return root
+
+
+@njit(cache=True)
+def label_merges(pa, pb, h, m):
+    """scipy Z matrix from merges of observations' clusters, in the given order.
+
+    Row k merges the clusters holding observations pa[k] and pb[k] at height h[k];
+    the new cluster gets id m + k; the smaller id is written first.
+    """
+    Z = np.empty((m - 1, 4))
+    parent = np.arange(m)
+    label = np.arange(m)
+    count = np.ones(m)
+    for k in range(m - 1):
+        ra = _find(parent, pa[k])
+        rb = _find(parent, pb[k])
+        la = label[ra]
+        lb = label[rb]
+        if la > lb:
+            la, lb = lb, la
+        Z[k, 0] = la
+        Z[k, 1] = lb
+        Z[k, 2] = h[k]
+        Z[k, 3] = count[ra] + count[rb]
+        if count[ra] < count[rb]:
+            ra, rb = rb, ra
+        parent[rb] = ra
+        count[ra] += count[rb]
+        label[ra] = m + k
+    return Z
+
+
+# ------------------------------------------------------------ Euclidean check
+
+
+@njit(cache=True)
+def euclidean_defect(D, m, tol):
+    """Check that the condensed distances D are Euclidean, up to ``tol``.
+
+    Schoenberg: D is Euclidean iff ``G = -J D2 J / 2`` (``D2`` the squared distances,
+    ``J`` the centring projector) is positive semidefinite.  G is factorised by
+    Cholesky with diagonal pivoting, stopping once every residual diagonal entry is
+    ``<= tol``; then every residual entry ``R_ij`` is checked.  A residual diagonal
+    ``< -tol``, or ``|R_ij| > tol`` next to diagonals ``<= tol`` (a negative 2 x 2
+    principal minor of the Schur complement), certifies that G is not PSD.  When
+    neither occurs, ``G + m tol I`` is PSD (Gershgorin), so D is within that of a
+    Euclidean matrix.  O(m^2 r) time and O(m r) memory for an r-dimensional
+    embedding.
+
+    Returns the largest violation found (0.0 when accepted).
+    """
+    rowmean = np.zeros(m)
+    for i in range(m - 1):
+        base = m * i - (i * (i + 1)) // 2 - i - 1
+        for j in range(i + 1, m):
+            d2 = D[base + j] * D[base + j]
+            rowmean[i] += d2
+            rowmean[j] += d2
+    rowmean /= m
+    total = rowmean.sum() / m
+    # G_ii = rowmean_i - total / 2
+    resid = rowmean - 0.5 * total
+    cap = 8
+    L = np.zeros((m, cap))
+    r = 0
+    while r < m:
+        p = 0
+        for i in range(m):
+            if resid[i] > resid[p]:
+                p = i
+        if resid[p] <= tol:
+            break
+        if r == cap:
+            cap *= 2
+            L2 = np.zeros((m, cap))
+            L2[:, :r] = L[:, :r]
+            L = L2
+        piv = np.sqrt(resid[p])
+        for i in range(m):
+            if i == p:
+                L[i, r] = piv
+                continue
+            dd = D[condensed_index(m, i, p)]
+            # G_ip = -(d2_ip - rowmean_i - rowmean_p + total) / 2
+            g = -0.5 * (dd * dd - rowmean[i] - rowmean[p] + total)
+            for l in range(r):
+                g -= L[i, l] * L[p, l]
+            L[i, r] = g / piv
+        for i in range(m):
+            resid[i] -= L[i, r] * L[i, r]
+        resid[p] = 0.0
+        r += 1
+    worst = 0.0
+    for i in range(m):
+        if -resid[i] > tol and -resid[i] > worst:
+            worst = -resid[i]
+    for i in range(m - 1):
+        for j in range(i + 1, m):
+            dd = D[condensed_index(m, i, j)]
+            g = -0.5 * (dd * dd - rowmean[i] - rowmean[j] + total)
+            for l in range(r):
+                g -= L[i, l] * L[j, l]
+            if abs(g) > tol and abs(g) > worst:
+                worst = abs(g)
+    return worst
