@@ -25,12 +25,15 @@ def _amplitude2(problem, v):
     return kernels.max_abs2(v.reshape(-1))
 
 
-def integrate(problem, stepper, v, *, t_end, dt, every, step=0, max_amplitude2, on_frame,
-              on_step=None, should_stop=None):
-    """Advance state ``v`` (in place) from step ``step`` to ``t_end`` with fixed dt.
+def integrate(problem, stepper, v, *, t_end, dt, every, step=0, t=None, max_amplitude2, on_frame,
+              on_step=None, should_stop=None, forcing=None):
+    """Advance state ``v`` (in place) from step ``step`` to ``t_end``.
 
-    Frames are taken at t = k * every; ``every`` is a whole multiple of ``dt`` and time
-    is always computed as ``step * dt`` (no accumulated roundoff).
+    Frames are taken at t = k * every. With a fixed-step scheme ``every`` is a whole
+    multiple of ``dt`` and time is always computed as ``step * dt`` (no accumulated
+    roundoff). An adaptive scheme (``stepper.adaptive``) chooses its own steps through
+    ``stepper.adaptive_step(v, t, h_max) -> h``; steps are clipped so that frames land
+    exactly on t = k * every.
 
     Parameters
     ----------
@@ -45,47 +48,65 @@ def integrate(problem, stepper, v, *, t_end, dt, every, step=0, max_amplitude2, 
     on_step : callable(step, t), optional
         Called after every step (progress display).
     should_stop : callable() -> bool, optional
-        Checked after every step; True raises :class:`StopRequested`.
+        Checked after every step; True raises :class:`StopRequested` (args: step, t).
+    forcing : object, optional
+        Additive noise: ``forcing.apply(v, h)`` after every step of size h.
 
     Returns
     -------
-    step : int
-        The final step count.
+    (step, t) : the final step count and time.
     """
-    steps_per_frame = int(round(every / dt))
-    total = int(round(t_end / dt))
-    stepper.prepare(dt)
+    adaptive = stepper.adaptive
+    if t is None:
+        t = step * dt
+    if not adaptive:
+        stepper.prepare(dt)
+        steps_per_frame = int(round(every / dt))
+        total = int(round(t_end / dt))
+    frame = int(round(t / every))
+    n_frames = int(round(t_end / every))
     m2 = _amplitude2(problem, v)
-    while step < total:
+    while (step < total) if not adaptive else (frame < n_frames):
         previous = m2
         try:
-            stepper.step(v)
+            if adaptive:
+                # the next frame time, exactly; the stepper may take less than h_max
+                target = (frame + 1) * every
+                h = stepper.adaptive_step(v, t, target - t)
+                t = target if t + h >= target - 1e-12 * max(1.0, abs(target)) else t + h
+            else:
+                h = dt
+                stepper.step(v)
+                t = (step + 1) * dt
         except FiniteTimeBlowUp as err:
-            raise BlowUp(_paragraph(problem, stepper, dt, step + 1, math.sqrt(previous), str(err),
+            raise BlowUp(_paragraph(stepper, t, step + 1, dt, math.sqrt(previous), str(err),
                                     "use Re(beta) >= 0 or a smaller initial amplitude; with Re(beta) < 0 "
                                     "the cubic equation itself has no solution past this time"),
                          cause="finite-time") from None
+        if forcing is not None:
+            forcing.apply(v, h)
         step += 1
         m2 = _amplitude2(problem, v)
         if not m2 <= max_amplitude2:  # also true for NaN
-            cause, advice = diagnose(problem, stepper, dt, previous)
+            cause, advice = diagnose(problem, stepper, h, previous)
             shown = "NaN/inf" if not math.isfinite(m2) else f"{math.sqrt(m2):.3g}"
             raise BlowUp(
-                _paragraph(problem, stepper, dt, step, shown, cause, advice,
+                _paragraph(stepper, t, step, h, shown, cause, advice,
                            bound=math.sqrt(max_amplitude2) if math.isfinite(m2) else None),
                 cause=cause,
             )
         if on_step is not None:
-            on_step(step, step * dt)
-        if step % steps_per_frame == 0:
-            on_frame(step, step * dt, v)
+            on_step(step, t)
+        if (not adaptive and step % steps_per_frame == 0) or (adaptive and t == (frame + 1) * every):
+            frame += 1
+            on_frame(step, t, v)
         if should_stop is not None and should_stop():
-            raise StopRequested(step)
-    return step
+            raise StopRequested(step, t)
+    return step, t
 
 
-def _paragraph(problem, stepper, dt, step, amplitude, cause, advice, bound=None):
-    where = f"The run blew up at t = {step * dt:g} (step {step}, scheme {stepper.name}, dt = {dt:g}): "
+def _paragraph(stepper, t, step, dt, amplitude, cause, advice, bound=None):
+    where = f"The run blew up at t = {t:g} (step {step}, scheme {stepper.name}, dt = {dt:g}): "
     size = f"max|q| = {amplitude}" if isinstance(amplitude, str) else f"max|q| = {amplitude:.3g}"
     if bound is not None:
         size += f" exceeded the bound {bound:.3g} (time.max_amplitude)"

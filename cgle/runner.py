@@ -159,11 +159,11 @@ def run(config, output=None, *, overwrite=False, progress=None, handle_signals=F
     except BlowUp as err:
         status, message = "failed", str(err)
     except StopRequested as stop:
-        step = stop.args[0]
-        writer.checkpoint({"v": v, "step": step, "t": step * dt, "dt": dt, **stepper.get_state()})
+        step, t = stop.args
+        writer.checkpoint({"v": v, "step": step, "t": t, "dt": dt, **stepper.get_state()})
         name = signal.Signals(signals.received).name
         status = "interrupted"
-        message = (f"interrupted by {name} at t = {step * dt:g} (step {step}); a checkpoint was written: "
+        message = (f"interrupted by {name} at t = {t:g} (step {step}); a checkpoint was written: "
                    f"continue with `cgle run CONFIG --resume`")
     except OutputError:
         writer._abandon()
