@@ -116,8 +116,8 @@ def _covariance(X: np.ndarray, ddof: int):
     """Sample covariance of rows-as-observations X and the centred data."""
     m = X.shape[0]
     Xc = X - X.mean(axis=0)
-    # C = Xc^H Xc / (m - ddof), made exactly Hermitian
-    C = Xc.T.conj() @ Xc / (m - ddof)
+    # C_ij = sum_k xc_ki conj(xc_kj) / (m - ddof), made exactly Hermitian
+    C = Xc.T @ Xc.conj() / (m - ddof)
     C = (C + C.T.conj()) / 2
     return C, Xc
 
@@ -178,7 +178,8 @@ def cov2corr(C, *, zero_variance: str = "raise") -> np.ndarray:
     ----------
     C : (n, n) array_like
         Covariance matrix: real symmetric or complex Hermitian (within a relative
-        1e-10 of its largest entry), finite, with real diagonal ``>= 0``.
+        1e-10 of its largest entry), finite, with diagonal ``>= 0`` (the real part of
+        the diagonal is used).
     zero_variance : {"raise", "nan", "zero"}, optional
         Policy for variables with ``C_ii == 0``, whose correlations are undefined:
         ``"raise"`` (default) raises ``ValueError`` listing them; ``"nan"`` sets
@@ -195,10 +196,8 @@ def cov2corr(C, *, zero_variance: str = "raise") -> np.ndarray:
         raise ValueError(f"C must be square (got shape {arr.shape})")
     if zero_variance not in ("raise", "nan", "zero"):
         raise ValueError(f"zero_variance must be 'raise', 'nan' or 'zero' (got {zero_variance!r})")
-    diag = np.diag(arr)
-    if np.iscomplexobj(diag) and np.any(diag.imag != 0):
-        raise ValueError("C must have a real diagonal (variances)")
-    var = diag.real.copy()
+    # the Hermitian check below bounds the imaginary part of the diagonal
+    var = np.diag(arr).real.copy()
     if np.any(var < 0):
         i = int(np.argmax(var < 0))
         raise ValueError(f"C must have nonnegative variances on its diagonal (got C[{i}, {i}] = {var[i]})")
@@ -295,7 +294,7 @@ def _whitener(C: np.ndarray, rank_tol: float):
     L, info = potrf(C, lower=True, clean=True)
     if info == 0:
         anorm = float(np.max(np.sum(np.abs(C), axis=0)))
-        rcond, _ = pocon(L, anorm, lower=True)
+        rcond, _ = pocon(L, anorm, uplo="L")
         if rcond > n * rank_tol:
 
             def apply(X):
