@@ -22,6 +22,9 @@ from cgle.spectral._checks import check_int, check_positive
 
 __all__ = ["fourdif", "fourier_grid", "fourier_weights"]
 
+# log(1e300): head-room below the float maximum for matrix entries
+_LOG_FLOAT_MAX = np.log(1e300)
+
 
 
 
@@ -171,6 +174,9 @@ def fourdif(N: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """
     N = check_int("N", N, 1)
     m = check_int("m", m, 0)
+    # entries grow like (N/2)^m: refuse orders whose matrix is not representable
+    if N > 2 and m * np.log(N / 2.0) > _LOG_FLOAT_MAX:
+        raise ValueError(f"m must satisfy (N/2)^m < 1e300 for N = {N} (got m = {m})")
     x = fourier_grid(N)
     col = _first_column(N, m)
     # circulant: D_ij = col[(i - j) mod N]

@@ -31,8 +31,6 @@ __all__ = ["lagroots", "lagdif", "laguerre_weights"]
 _RESCALE_AT = 1e150
 
 
-
-
 def _laguerre_scaled(n: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``L_n(x)`` and ``L_n(x) - L_{n-1}(x)``, rescaled; ``n >= 1``.
 

@@ -62,6 +62,9 @@ def sincdif(N: int, M: int, h: float) -> tuple[np.ndarray, np.ndarray]:
     N = check_int("N", N, 1)
     M = check_int("M", M, 1)
     h = check_positive("h", h)
+    # entries grow like (pi/h)^M: refuse orders whose matrix is not representable
+    if M * np.log(np.pi / h) > np.log(1e300):
+        raise ValueError(f"M must satisfy (pi/h)^M < 1e300 for h = {h!r} (got M = {M})")
     x = _sinc_nodes(N, h)
     k = np.arange(1, N)
     t = np.pi * k

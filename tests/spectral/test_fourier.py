@@ -132,6 +132,7 @@ def test_grid_and_trapezoid_weights():
         (lambda: fourdif(0, 1), r"N must be >= 1 \(got 0\)"),
         (lambda: fourdif(8, -1), r"m must be >= 0 \(got -1\)"),
         (lambda: fourdif(8, 1.5), r"m must be an integer"),
+        (lambda: fourdif(1000, 200), r"m must satisfy \(N/2\)\^m < 1e300 for N = 1000 \(got m = 200\)"),
         (lambda: fourier_grid(8, 0.0), r"length must be finite and > 0"),
         (lambda: fourier_weights(8, float("inf")), r"length must be finite and > 0"),
     ],

@@ -32,8 +32,10 @@ def laguerre_function_derivative(n, t, order):
 
 def dmsuite_lagdif(N, M, b):
     """DMSuite's lagdif + poldif, transcribed literally (products of differences)."""
-    x = np.concatenate([[0.0], np.sort(np.linalg.eigvalsh(
-        np.diag(2 * np.arange(N - 1) + 1.0) + np.diag(np.arange(1.0, N - 1), 1) + np.diag(np.arange(1.0, N - 1), -1)))])
+    # lagroots.m: eigenvalues of the Jacobi matrix, diagonal 2k + 1, off-diagonal k
+    off = np.arange(1.0, N - 1)
+    J = np.diag(2 * np.arange(N - 1) + 1.0) + np.diag(off, 1) + np.diag(off, -1)
+    x = np.concatenate([[0.0], np.sort(np.linalg.eigvalsh(J))])
     alpha = np.exp(-x / 2)
     B = np.array([(-0.5) ** ell * np.ones(N) for ell in range(1, M + 1)])
     L = np.eye(N, dtype=bool)

@@ -102,6 +102,7 @@ def test_weights():
         (lambda: sincdif(5, 1, -0.1), r"h must be finite and > 0"),
         (lambda: sincdif(5, 1, "0.1"), r"h must be a real number"),
         (lambda: sinc_weights(5, float("inf")), r"h must be finite and > 0"),
+        (lambda: sincdif(5, 400, 0.01), r"M must satisfy \(pi/h\)\^M < 1e300"),
     ],
 )
 def test_input_checks(call, match):
