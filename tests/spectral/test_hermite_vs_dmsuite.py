@@ -10,6 +10,7 @@
 import numpy as np
 import pytest
 import scipy.sparse.linalg
+from scipy.special import eval_hermite
 
 from cgle.spectral import herdif, herroots, hermite_weights
 
@@ -83,6 +84,36 @@ def test_dmsuite_transcription_breaks_beyond_260():
     assert not np.all(np.isfinite(DM_ref))
     _, DM = herdif(300, 1, 1.0)
     assert np.all(np.isfinite(DM))
+
+
+# ---------------------------------------------------------------- spectral decay
+
+
+def test_spectral_decay_every_order():
+    """exp(-x^2) = sum_k a_k psi_2k with |a_k| ~ 3^-k: error ~ exp(-N log(3)/2), orders 1..4.
+
+    (exp(-x^2) = exp(-x^2/2) * exp(-x^2/2) and the Hermite coefficients of
+    exp(-x^2/2) against the weight exp(-x^2) fall like (1/3)^(n/2).)
+    """
+    rate = np.log(3) / 2
+    Ns = np.arange(8, 49, 4)
+    for ell in (1, 2, 3, 4):
+        errs = []
+        for N in Ns:
+            x, DM = herdif(N, 4, 1.0)
+            f = np.exp(-(x**2))
+            # d^l/dx^l exp(-x^2) = (-1)^l H_l(x) exp(-x^2)
+            errs.append(np.abs(DM[ell - 1] @ f - (-1) ** ell * eval_hermite(ell, x) * f).max())
+        errs = np.array(errs)
+        slope = np.polyfit(Ns, np.log(errs), 1)[0]
+        assert -1.2 * rate < slope < -0.85 * rate, (ell, slope)
+        assert np.all(errs[1:] < errs[:-1] / 3), errs
+    # resolved: roundoff level, every order
+    x, DM = herdif(96, 4, 1.0)
+    f = np.exp(-(x**2))
+    for ell in (1, 2, 3, 4):
+        exact = (-1) ** ell * eval_hermite(ell, x) * f
+        assert np.abs(DM[ell - 1] @ f - exact).max() < 1e-13 * (2 * 96) ** (ell / 2) * np.abs(exact).max()
 
 
 # ---------------------------------------------------------------- large N
