@@ -70,14 +70,15 @@ def _real(key, value):
 
 
 def real(gt=None, ge=None, le=None):
-    def parse(key, value):
-        value = _real(key, value)
+    def parse(key, raw):
+        value = _real(key, raw)
+        # messages show the value as the user wrote it
         if gt is not None and not value > gt:
-            raise ConfigError(key, f"must be > {gt:g}", value)
+            raise ConfigError(key, f"must be > {gt:g}", raw)
         if ge is not None and not value >= ge:
-            raise ConfigError(key, f"must be >= {ge:g}", value)
+            raise ConfigError(key, f"must be >= {ge:g}", raw)
         if le is not None and not value <= le:
-            raise ConfigError(key, f"must be <= {le:g}", value)
+            raise ConfigError(key, f"must be <= {le:g}", raw)
         return value
 
     return parse
