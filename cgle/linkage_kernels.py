@@ -15,12 +15,12 @@ formulas are affine in d^2); the caller squares before and takes roots after.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 COMPLETE, AVERAGE, WEIGHTED, WARD, CENTROID, MEDIAN = 1, 2, 3, 4, 5, 6
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def condensed_index(m, i, j):
     """Index of the pair {i, j} (i != j) in a condensed matrix of m observations."""
     if i > j:
@@ -28,31 +28,126 @@ def condensed_index(m, i, j):
     return m * i - (i * (i + 1)) // 2 + j - i - 1
 
 
-@njit(cache=True)
-def _lance_williams(method, dax, dbx, dab, na, nb, nx):
-    """Dissimilarity between x and the union of a and b (squared for 4, 5, 6)."""
+@njit(cache=True, error_model="numpy")
+def _row_base(m, i):
+    """``condensed_index(m, i, j) == _row_base(m, i) + j`` for every j > i."""
+    return m * i - ((i * (i + 1)) >> 1) - i - 1
+
+
+# The hot loops index with uint64 so that numba omits its negative-index
+# wraparound test (measured 2x on the nearest-neighbour search); every index is
+# nonnegative by construction.  Linked lists of active positions end in the
+# sentinel m.
+
+
+@njit(cache=True, error_model="numpy")
+def _merge_update(D, m, a, b, head, nxt, size, method, dab, ia, ib, nx):
+    """Lance-Williams update: D(x, b) <- d(x, a u b) for every active x != a, b.
+
+    ``ia``, ``ib``, ``nx`` are scratch arrays of length m.  The condensed indices are
+    gathered first so that each method's update is one tight loop.
+    """
+    na = size[a]
+    nb = size[b]
+    ra = _row_base(m, a)
+    rb = _row_base(m, b)
+    k = 0
+    x = head
+    while x < m:
+        if x != a and x != b:
+            if x < a:
+                cx = _row_base(m, x)
+                ia[k] = cx + a
+                ib[k] = cx + b
+            elif x < b:
+                ia[k] = ra + x
+                ib[k] = _row_base(m, x) + b
+            else:
+                ia[k] = ra + x
+                ib[k] = rb + x
+            nx[k] = size[uint64(x)]
+            k += 1
+        x = nxt[uint64(x)]
     if method == COMPLETE:
-        return dax if dax > dbx else dbx
-    if method == AVERAGE:
+        for t in range(k):
+            i_a = uint64(ia[t])
+            i_b = uint64(ib[t])
+            if D[i_a] > D[i_b]:
+                D[i_b] = D[i_a]
+    elif method == AVERAGE:
         # (n_a d_ax + n_b d_bx) / (n_a + n_b)
-        return (na * dax + nb * dbx) / (na + nb)
-    if method == WEIGHTED:
-        return 0.5 * (dax + dbx)
-    if method == WARD:
+        fa = na / (na + nb)
+        fb = nb / (na + nb)
+        for t in range(k):
+            i_b = uint64(ib[t])
+            D[i_b] = fa * D[uint64(ia[t])] + fb * D[i_b]
+    elif method == WEIGHTED:
+        for t in range(k):
+            i_b = uint64(ib[t])
+            D[i_b] = 0.5 * (D[uint64(ia[t])] + D[i_b])
+    elif method == WARD:
         # ((n_a + n_x) d2_ax + (n_b + n_x) d2_bx - n_x d2_ab) / (n_a + n_b + n_x)
-        return ((na + nx) * dax + (nb + nx) * dbx - nx * dab) / (na + nb + nx)
-    if method == CENTROID:
+        for t in range(k):
+            n_x = nx[t]
+            i_b = uint64(ib[t])
+            D[i_b] = ((na + n_x) * D[uint64(ia[t])] + (nb + n_x) * D[i_b] - n_x * dab) / (na + nb + n_x)
+    elif method == CENTROID:
         # (n_a d2_ax + n_b d2_bx) / n - n_a n_b d2_ab / n^2,  n = n_a + n_b
         n = na + nb
-        return (na * dax + nb * dbx) / n - (na * nb) * dab / (n * n)
-    # MEDIAN: d2_ax / 2 + d2_bx / 2 - d2_ab / 4
-    return 0.5 * dax + 0.5 * dbx - 0.25 * dab
+        fa = na / n
+        fb = nb / n
+        c = fa * fb * dab
+        for t in range(k):
+            i_b = uint64(ib[t])
+            D[i_b] = fa * D[uint64(ia[t])] + fb * D[i_b] - c
+    else:
+        # MEDIAN: d2_ax / 2 + d2_bx / 2 - d2_ab / 4
+        c = 0.25 * dab
+        for t in range(k):
+            i_b = uint64(ib[t])
+            D[i_b] = 0.5 * D[uint64(ia[t])] + 0.5 * D[i_b] - c
+
+
+@njit(cache=True, error_model="numpy")
+def _nearest_active(D, m, a, head, nxt, best, b):
+    """First active position x != a (ascending) with D(a, x) < best, else (b, best).
+
+    Distances are finite, so ``best = inf`` always yields a neighbour.
+    """
+    x = head
+    while x < a:
+        dx = D[uint64(_row_base(m, x) + a)]
+        if dx < best:
+            best = dx
+            b = x
+        x = nxt[uint64(x)]
+    ra = _row_base(m, a)
+    x = nxt[uint64(a)]
+    while x < m:
+        dx = D[uint64(ra + x)]
+        if dx < best:
+            best = dx
+            b = x
+        x = nxt[uint64(x)]
+    return b, best
+
+
+@njit(cache=True, error_model="numpy")
+def _unlink(a, head, nxt, prv, m):
+    """Remove position a from the active list; return the new head."""
+    if prv[a] == -1:
+        head = nxt[a]
+    else:
+        nxt[prv[a]] = nxt[a]
+    if nxt[a] < m:
+        prv[nxt[a]] = prv[a]
+    return head
 
 
 # ----------------------------------------------------------------- single linkage
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mst_vectors(X):
     """Prim's minimum spanning tree of the Euclidean complete graph on the rows of X.
 
@@ -95,7 +190,7 @@ def mst_vectors(X):
     return u, v, w
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mst_condensed(D, m):
     """Prim's minimum spanning tree from a condensed distance matrix; O(m) extra memory.
 
@@ -133,7 +228,7 @@ def mst_condensed(D, m):
 # ------------------------------------------------------ nearest-neighbour chain
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def nn_chain(D, m, method):
     """Nearest-neighbour-chain clustering (reducible methods 1-4), in place on D.
 
@@ -149,13 +244,15 @@ def nn_chain(D, m, method):
     height = np.zeros(m)  # height of the cluster at each position
     nxt = np.arange(1, m + 1)  # doubly linked list of active positions (ascending)
     prv = np.arange(-1, m - 1)
-    nxt[m - 1] = -1
     head = 0
     chain = np.empty(m, dtype=np.int64)
     clen = 0
     pa = np.empty(m - 1, dtype=np.int64)
     pb = np.empty(m - 1, dtype=np.int64)
     hh = np.empty(m - 1)
+    ia = np.empty(m, dtype=np.int64)
+    ib = np.empty(m, dtype=np.int64)
+    nx = np.empty(m)
     for step in range(m - 1):
         if clen == 0:
             chain[0] = head
@@ -168,14 +265,7 @@ def nn_chain(D, m, method):
             else:
                 b = -1
                 best = np.inf
-            x = head
-            while x != -1:
-                if x != a:
-                    dx = D[condensed_index(m, a, x)]
-                    if dx < best or b == -1:
-                        best = dx
-                        b = x
-                x = nxt[x]
+            b, best = _nearest_active(D, m, a, head, nxt, best, b)
             if clen >= 2 and b == chain[clen - 2]:
                 break
             chain[clen] = b
@@ -185,7 +275,7 @@ def nn_chain(D, m, method):
             a, b = b, a
         na = size[a]
         nb = size[b]
-        dab = D[condensed_index(m, a, b)]
+        dab = best
         h = best
         if height[a] > h:
             h = height[a]
@@ -195,35 +285,23 @@ def nn_chain(D, m, method):
         pb[step] = b
         hh[step] = h
         # Lance-Williams update of the row of the new cluster (position b)
-        x = head
-        while x != -1:
-            if x != a and x != b:
-                iax = condensed_index(m, a, x)
-                ibx = condensed_index(m, b, x)
-                D[ibx] = _lance_williams(method, D[iax], D[ibx], dab, na, nb, size[x])
-            x = nxt[x]
+        _merge_update(D, m, a, b, head, nxt, size, method, dab, ia, ib, nx)
         size[b] = na + nb
         size[a] = 0.0
         height[b] = h
-        # unlink position a
-        if prv[a] == -1:
-            head = nxt[a]
-        else:
-            nxt[prv[a]] = nxt[a]
-        if nxt[a] != -1:
-            prv[nxt[a]] = prv[a]
+        head = _unlink(a, head, nxt, prv, m)
     return pa, pb, hh
 
 
 # ------------------------------------------------- generic (Muellner) algorithm
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _heap_less(key, i, j):
     return key[i] < key[j] or (key[i] == key[j] and i < j)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sift_up(heap, where, key, k):
     while k > 0:
         parent = (k - 1) // 2
@@ -236,7 +314,7 @@ def _sift_up(heap, where, key, k):
             break
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sift_down(heap, where, key, k, n):
     while True:
         left = 2 * k + 1
@@ -254,37 +332,40 @@ def _sift_down(heap, where, key, k, n):
             break
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _row_nearest(D, m, i, nxt):
-    """Lowest position j > i (active) minimising D(i, j)."""
+    """Lowest active position j > i minimising D(i, j) (one exists: m - 1 stays active)."""
     best = np.inf
     arg = -1
+    ri = _row_base(m, i)
     j = nxt[i]
-    while j != -1:
-        dj = D[condensed_index(m, i, j)]
-        if dj < best or arg == -1:
+    while j < m:
+        dj = D[uint64(ri + j)]
+        if dj < best:
             best = dj
             arg = j
-        j = nxt[j]
+        j = nxt[uint64(j)]
     return arg, best
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def generic_linkage(D, m, method):
     """Muellner's generic algorithm (any Lance-Williams method), in place on D.
 
-    Keeps, for every active position i, a lower bound ``mindist[i]`` on its
+    Keeps, for every active position i < m - 1, a lower bound ``mindist[i]`` on its
     distances to the active positions j > i and a candidate ``nghbr[i]``, in a
     binary heap ordered by ``(mindist[i], i)``; stale candidates are recomputed
     lazily when they reach the top.  The merged pair is therefore always the active
     pair (i < j) minimising ``(D(i, j), i, j)`` lexicographically, i.e. the primitive
-    algorithm with ties broken by the lowest positions.  Worst case O(m^3), typically
-    O(m^2).  Returns ``(pa, pb, h)`` in merge order (heights need not be monotone).
+    algorithm with ties broken by the lowest positions.  The new cluster takes the
+    higher position j, so position m - 1 is never removed.  Worst case O(m^3),
+    typically O(m^2).  Returns ``(pa, pb, h)`` in merge order (heights need not be
+    monotone).
     """
     size = np.ones(m)
     nxt = np.arange(1, m + 1)
     prv = np.arange(-1, m - 1)
-    nxt[m - 1] = -1
+    head = 0
     nghbr = np.empty(m, dtype=np.int64)
     mindist = np.full(m, np.inf)
     heap = np.empty(m, dtype=np.int64)
@@ -294,12 +375,14 @@ def generic_linkage(D, m, method):
         heap[i] = i
         where[i] = i
     hn = m - 1
-    head = 0
     for k in range(hn // 2 - 1, -1, -1):
         _sift_down(heap, where, mindist, k, hn)
     pa = np.empty(m - 1, dtype=np.int64)
     pb = np.empty(m - 1, dtype=np.int64)
     hh = np.empty(m - 1)
+    ia = np.empty(m, dtype=np.int64)
+    ib = np.empty(m, dtype=np.int64)
+    nx = np.empty(m)
     for step in range(m - 1):
         while True:
             a = heap[0]
@@ -312,7 +395,7 @@ def generic_linkage(D, m, method):
         pa[step] = a
         pb[step] = b
         hh[step] = delta
-        # remove a from the heap
+        # remove a (the top) from the heap
         last = heap[hn - 1]
         hn -= 1
         if where[a] != hn:
@@ -324,32 +407,21 @@ def generic_linkage(D, m, method):
         na = size[a]
         nb = size[b]
         # Lance-Williams update of the new cluster at position b
-        x = head
-        while x != -1:
-            if x != a and x != b:
-                iax = condensed_index(m, a, x)
-                ibx = condensed_index(m, b, x)
-                D[ibx] = _lance_williams(method, D[iax], D[ibx], delta, na, nb, size[x])
-            x = nxt[x]
+        _merge_update(D, m, a, b, head, nxt, size, method, delta, ia, ib, nx)
         size[b] = na + nb
         size[a] = 0.0
-        if prv[a] == -1:
-            head = nxt[a]
-        else:
-            nxt[prv[a]] = nxt[a]
-        if nxt[a] != -1:
-            prv[nxt[a]] = prv[a]
+        head = _unlink(a, head, nxt, prv, m)
         # positions x < b: the new distance D(x, b) may undercut the bound
         x = head
-        while x != -1 and x < b:
-            dxb = D[condensed_index(m, x, b)]
+        while x < b:
+            dxb = D[uint64(_row_base(m, x) + b)]
             if dxb < mindist[x] or (dxb == mindist[x] and b < nghbr[x]):
                 mindist[x] = dxb
                 nghbr[x] = b
                 _sift_up(heap, where, mindist, where[x])
-            x = nxt[x]
+            x = nxt[uint64(x)]
         # position b: its whole row changed
-        if nxt[b] != -1:
+        if nxt[b] < m:
             nghbr[b], mindist[b] = _row_nearest(D, m, b, nxt)
             _sift_down(heap, where, mindist, where[b], hn)
             _sift_up(heap, where, mindist, where[b])
@@ -359,7 +431,7 @@ def generic_linkage(D, m, method):
 # ------------------------------------------------------------------- labelling
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _find(parent, i):
     root = i
     while parent[root] != root:
@@ -371,7 +443,7 @@ def _find(parent, i):
     return root
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def label_merges(pa, pb, h, m):
     """scipy Z matrix from merges of observations' clusters, in the given order.
 
@@ -404,7 +476,7 @@ def label_merges(pa, pb, h, m):
 # ------------------------------------------------------------ Euclidean check
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def euclidean_defect(D, m, tol):
     """Check that the condensed distances D are Euclidean, up to ``tol``.
 
