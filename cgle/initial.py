@@ -15,7 +15,7 @@ def initial_condition(cfg, prob):
     shape = prob.shape
     if ini.kind == "constant":
         return np.full(shape, complex(ini.amplitude))
-    if ini.kind == "gaussian":
+    if ini.kind == "gaussian" and len(shape) == 1:
         return complex(ini.amplitude) * np.exp(-(((prob.x - ini.center) / ini.width) ** 2)).astype(complex)
     if ini.kind == "noise":
         rng = np.random.default_rng(ini.seed)
