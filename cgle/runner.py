@@ -16,6 +16,7 @@ import numpy as np
 from cgle import __version__
 from cgle.config import dump_yaml, load_config, physics_hash_data
 from cgle.errors import BlowUp
+from cgle.forcing import make_forcing
 from cgle.initial import initial_condition
 from cgle.integrate import StopRequested, integrate
 from cgle.model import build
@@ -118,6 +119,7 @@ def run(config, output=None, *, overwrite=False, progress=None, handle_signals=F
 
     prob = build(cfg)
     stepper = make_stepper(cfg.time.scheme, prob)
+    forcing = make_forcing(cfg.forcing, prob)
     q0 = initial_condition(cfg, prob)
     v = prob.to_state(q0)
     max_amp = cfg.time.max_amplitude
@@ -136,6 +138,8 @@ def run(config, output=None, *, overwrite=False, progress=None, handle_signals=F
     }
     if prob.scale is not None:
         attrs["hermite_scale"] = prob.scale
+    if forcing is not None:
+        attrs["forcing_seed"] = forcing.seed
     writer = TrajectoryWriter(path, coords, prob.weights, attrs, cfg.output.fields, cfg.output.compression)
     dt = cfg.time.dt
     frames_per_checkpoint = int(round((cfg.output.checkpoint_every or cfg.output.every) / cfg.output.every))
@@ -144,7 +148,8 @@ def run(config, output=None, *, overwrite=False, progress=None, handle_signals=F
         q = prob.to_physical(state)
         writer.append(t, q, prob.energy(q))
         if (writer.nframes - 1) % frames_per_checkpoint == 0:
-            writer.checkpoint({"v": state, "step": step, "t": t, "dt": dt, **stepper.get_state()})
+            writer.checkpoint({"v": state, "step": step, "t": t, "dt": dt, **stepper.get_state(),
+                               **(forcing.get_state() if forcing is not None else {})})
 
     status, message = "complete", ""
     try:
@@ -154,13 +159,14 @@ def run(config, output=None, *, overwrite=False, progress=None, handle_signals=F
             integrate(
                 prob, stepper, v, t_end=cfg.time.t_end, dt=dt, every=cfg.output.every, step=0,
                 max_amplitude2=max_amp**2, on_frame=write, on_step=progress,
-                should_stop=signals.stop_requested,
+                should_stop=signals.stop_requested, forcing=forcing,
             )
     except BlowUp as err:
         status, message = "failed", str(err)
     except StopRequested as stop:
         step, t = stop.args
-        writer.checkpoint({"v": v, "step": step, "t": t, "dt": dt, **stepper.get_state()})
+        writer.checkpoint({"v": v, "step": step, "t": t, "dt": dt, **stepper.get_state(),
+                           **(forcing.get_state() if forcing is not None else {})})
         name = signal.Signals(signals.received).name
         status = "interrupted"
         message = (f"interrupted by {name} at t = {t:g} (step {step}); a checkpoint was written: "
