@@ -627,8 +627,15 @@ def with_values(cfg, updates):
 
 
 def physics_hash_data(cfg):
-    """The part of the resolved config that determines the trajectory (not paths)."""
+    """The part of the resolved config that determines the trajectory.
+
+    Left out: the run name and output path, ``time.t_end`` (a run may be extended),
+    ``time.max_amplitude`` and ``time.precheck`` (they only stop a run),
+    ``output.checkpoint_every`` and ``output.compression``.
+    """
     data = to_dict(cfg)
-    data["output"] = {k: v for k, v in data["output"].items() if k in ("every",)}
     data.pop("name", None)
+    for key in ("t_end", "max_amplitude", "precheck"):
+        data["time"].pop(key, None)
+    data["output"] = {k: v for k, v in data["output"].items() if k in ("every", "fields")}
     return data

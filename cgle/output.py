@@ -57,7 +57,8 @@ class TrajectoryWriter:
     compression : None, "gzip" or "lzf"
     """
 
-    def __init__(self, path, coords, weights, attrs, fields=("q", "energy"), compression=None):
+    def __init__(self, path, coords, weights, attrs, fields=("q", "energy"), compression=None, *,
+                 swmr=True):
         self.path = Path(path)
         self.frame_shape = tuple(len(c) for c in coords.values())
         try:
@@ -110,11 +111,78 @@ class TrajectoryWriter:
             # active slot (-1: none yet) and the number of frames it belongs to
             ck.create_dataset("active", data=np.array([-1, 0], dtype="i8"))
             self.t = t
-            f.swmr_mode = True
+            f.attrs["resumes"] = 0
+            if swmr:
+                f.swmr_mode = True
         except OSError as err:
             self._abandon()
             raise OutputError(f"cannot write output file {self.path}: {err}") from None
         self.nframes = 0
+
+    @classmethod
+    def reopen(cls, path, keep_frames):
+        """Continue writing an existing trajectory after its first ``keep_frames`` frames.
+
+        The file may have been left by a killed writer (then only SWMR readers can open
+        it). Its first ``keep_frames`` frames, attributes and last checkpoint are copied
+        into a fresh file beside it, which then atomically replaces the original; a kill
+        during the copy leaves the original untouched.
+        """
+        path = Path(path)
+        tmp = path.with_name(path.name + ".resume-tmp")
+        with _open(path) as src:
+            attrs = dict(src.attrs)
+            coords = {name: src[name][()] for name in ("x", "y") if name in src}
+            fields = tuple(name for name in ("q", "energy") if name in src)
+            compression = src["q"].compression if "q" in src else None
+            active, frames = (int(v) for v in src["checkpoint/active"][:])
+            checkpoint = src[f"checkpoint/slot{active}"][:] if active >= 0 else None
+            new = cls(tmp, coords, src["weights"][()], {}, fields, compression, swmr=False)
+            try:
+                f = new.file
+                for key, value in attrs.items():
+                    f.attrs[key] = value
+                f.attrs["resumes"] = int(attrs.get("resumes", 0)) + 1
+                for name in ("t",) + fields:
+                    d = f[name]
+                    d.resize((keep_frames,) + d.shape[1:])
+                    for start in range(0, keep_frames, 256):
+                        stop = min(keep_frames, start + 256)
+                        d[start:stop] = src[name][start:stop]
+                if checkpoint is not None:
+                    f["checkpoint/slot0"].resize((checkpoint.size,))
+                    f["checkpoint/slot0"][:] = checkpoint
+                    f["checkpoint/active"][:] = np.array([0, frames], dtype="i8")
+                f.close()
+            except OSError as err:
+                new._abandon()
+                tmp.unlink(missing_ok=True)
+                raise OutputError(f"cannot copy {path} for resuming: {err}") from None
+        os.replace(tmp, path)
+        return cls._attach(path)
+
+    @classmethod
+    def _attach(cls, path):
+        """Open a closed, consistent trajectory for appending (SWMR)."""
+        self = cls.__new__(cls)
+        self.path = Path(path)
+        try:
+            self.file = h5py.File(self.path, "r+", libver="latest")
+        except OSError as err:
+            raise OutputError(f"cannot reopen {self.path} for writing: {err}") from None
+        f = self.file
+        f.attrs["status"] = "running"
+        f.attrs["message"] = ""
+        f.attrs["finished"] = ""
+        f.attrs["pid"] = os.getpid()
+        self.t = f["t"]
+        self.q = f["q"] if "q" in f else None
+        self.energy = f["energy"] if "energy" in f else None
+        self.fields = tuple(name for name in ("q", "energy") if name in f)
+        self.frame_shape = tuple(f[name].shape[0] for name in ("x", "y") if name in f)
+        self.nframes = self.t.shape[0]
+        f.swmr_mode = True
+        return self
 
     def _abandon(self):
         try:

@@ -6,14 +6,16 @@ Builds the problem, the stepper and the initial state, opens the writer and driv
 
 import hashlib
 import json
-import math
 import os
 import signal
+import socket
 from pathlib import Path
 
 import numpy as np
 
 from cgle import __version__
+import yaml
+
 from cgle.config import dump_yaml, load_config, physics_hash_data
 from cgle.errors import BlowUp
 from cgle.forcing import make_forcing
@@ -45,21 +47,54 @@ def config_hash(cfg):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _writer_alive(attrs):
+    """Whether the process recorded as writing the file is still running here."""
+    pid = int(attrs.get("pid", 0) or 0)
+    if pid <= 0 or attrs.get("host", socket.gethostname()) != socket.gethostname() or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _check_existing(path, overwrite):
-    if not path.exists() or overwrite:
+    if not path.exists():
         return
     try:
-        traj = open_trajectory(path)
-        status = traj.status
+        attrs = open_trajectory(path).live_attrs()
     except OSError:
-        return  # not a trajectory we can read: replaced below
+        if overwrite:
+            return
+        raise RunExists(f"{path} exists and is not a readable cgle trajectory; pass --overwrite to replace it") from None
+    status = attrs.get("status")
+    if status == "running" and _writer_alive(attrs):
+        raise RunExists(f"{path} is being written by process {attrs['pid']}; wait for it or stop it first")
+    if overwrite:
+        return
     if status == "complete":
         raise RunExists(f"{path} already holds a complete run; pass --overwrite (overwrite=True) to replace it")
     if status in ("interrupted", "running"):
+        state = "was interrupted" if status == "interrupted" else "was killed while running"
         raise RunExists(
-            f"{path} holds an unfinished run (status {status}); continue it with --resume "
+            f"{path} holds an unfinished run (it {state}); continue it with --resume "
             f"(resume=True) or replace it with --overwrite"
         )
+
+
+def _changed_keys(old, new, prefix=""):
+    """Dotted keys whose values differ between two nested mappings."""
+    keys = []
+    for k in sorted(set(old) | set(new)):
+        a, b = old.get(k), new.get(k)
+        if isinstance(a, dict) and isinstance(b, dict):
+            keys += _changed_keys(a, b, f"{prefix}{k}.")
+        elif a != b:
+            keys.append(f"{prefix}{k}")
+    return keys
 
 
 class _Signals:
@@ -88,7 +123,7 @@ class _Signals:
         return self.received is not None
 
 
-def run(config, output=None, *, overwrite=False, progress=None, handle_signals=False):
+def run(config, output=None, *, resume=False, overwrite=False, progress=None, handle_signals=False):
     """Run a configuration and write its trajectory.
 
     Parameters
@@ -97,6 +132,11 @@ def run(config, output=None, *, overwrite=False, progress=None, handle_signals=F
         The run configuration (a YAML path is loaded and validated).
     output : path, optional
         Trajectory file; default ``output.path`` or ``runs/<name>.h5``.
+    resume : bool
+        Continue the run in ``output`` from its last checkpoint: frames written after it
+        are dropped and recomputed, and the trajectory is bitwise identical to an
+        uninterrupted run. Refused if the config changed in a way that matters.
+        A complete file is left as it is (unless ``time.t_end`` grew: then it is extended).
     overwrite : bool
         Replace an existing complete or unfinished run.
     progress : callable(step, t), optional
@@ -112,61 +152,92 @@ def run(config, output=None, *, overwrite=False, progress=None, handle_signals=F
     ------
     RunFailed
         On blow-up or interruption; the file keeps every frame written before.
+    RunExists
+        When the output file holds a run that starting afresh would destroy, or a
+        resume is impossible (no file, no checkpoint, changed config).
     """
     cfg = load_config(config)
     path = Path(output) if output is not None else cfg.output_path
-    _check_existing(path, overwrite)
+    if resume:
+        checkpoint = _resume_point(cfg, path)
+        if checkpoint is None:
+            return path
+    else:
+        _check_existing(path, overwrite)
 
     prob = build(cfg)
     stepper = make_stepper(cfg.time.scheme, prob)
     forcing = make_forcing(cfg.forcing, prob)
-    q0 = initial_condition(cfg, prob)
-    v = prob.to_state(q0)
-    max_amp = cfg.time.max_amplitude
-    if max_amp is None:
-        max_amp = 1e6 * max(1.0, float(np.max(np.abs(q0))))
-
-    coords = {"x": prob.x} if cfg.ndim == 1 else {"x": prob.x, "y": prob.y}
-    attrs = {
-        "cgle_version": __version__,
-        "config": dump_yaml(cfg),
-        "config_hash": config_hash(cfg),
-        "scheme": cfg.time.scheme,
-        "dt": cfg.time.dt,
-        "t_end": cfg.time.t_end,
-        "basis": cfg.grid.basis,
-    }
-    if prob.scale is not None:
-        attrs["hermite_scale"] = prob.scale
-    if forcing is not None:
-        attrs["forcing_seed"] = forcing.seed
-    writer = TrajectoryWriter(path, coords, prob.weights, attrs, cfg.output.fields, cfg.output.compression)
     dt = cfg.time.dt
     frames_per_checkpoint = int(round((cfg.output.checkpoint_every or cfg.output.every) / cfg.output.every))
+
+    if resume:
+        state, frames = checkpoint
+        writer = TrajectoryWriter.reopen(path, frames)
+        v = np.array(state["v"], dtype=complex)
+        step, t = int(state["step"]), float(state["t"])
+        stepper.set_state(_unprefix(state, "stepper."))
+        if forcing is not None:
+            forcing.set_state(_unprefix(state, "forcing."))
+        max_amp = _max_amplitude(cfg, float(writer.file.attrs["initial_max_abs"]))
+    else:
+        q0 = initial_condition(cfg, prob)
+        v = prob.to_state(q0)
+        step, t = 0, 0.0
+        coords = {"x": prob.x} if cfg.ndim == 1 else {"x": prob.x, "y": prob.y}
+        attrs = {
+            "cgle_version": __version__,
+            "config": dump_yaml(cfg),
+            "config_hash": config_hash(cfg),
+            "scheme": cfg.time.scheme,
+            "dt": cfg.time.dt,
+            "t_end": cfg.time.t_end,
+            "basis": cfg.grid.basis,
+            "host": socket.gethostname(),
+            "initial_max_abs": float(np.max(np.abs(q0))),
+        }
+        if prob.scale is not None:
+            attrs["hermite_scale"] = prob.scale
+        if forcing is not None:
+            attrs["forcing_seed"] = forcing.seed
+        if cfg.initial.kind == "noise":
+            attrs["initial_seed"] = cfg.initial.seed
+        writer = TrajectoryWriter(path, coords, prob.weights, attrs, cfg.output.fields, cfg.output.compression)
+        max_amp = _max_amplitude(cfg, attrs["initial_max_abs"])
+    writer.file.attrs["t_end"] = cfg.time.t_end
+    writer.file.attrs["host"] = socket.gethostname()
+
+    def save_checkpoint(step, t, state):
+        data = {"v": state, "step": step, "t": t, "dt": dt}
+        data.update({f"stepper.{k}": val for k, val in stepper.get_state().items()})
+        if forcing is not None:
+            data.update({f"forcing.{k}": val for k, val in forcing.get_state().items()})
+        writer.checkpoint(data)
 
     def write(step, t, state):
         q = prob.to_physical(state)
         writer.append(t, q, prob.energy(q))
         if (writer.nframes - 1) % frames_per_checkpoint == 0:
-            writer.checkpoint({"v": state, "step": step, "t": t, "dt": dt, **stepper.get_state(),
-                               **(forcing.get_state() if forcing is not None else {})})
+            save_checkpoint(step, t, state)
 
     status, message = "complete", ""
     try:
         with _Signals(handle_signals) as signals:
-            write(0, 0.0, v)
-            stepper.reset()
-            integrate(
-                prob, stepper, v, t_end=cfg.time.t_end, dt=dt, every=cfg.output.every, step=0,
+            if not resume:
+                stepper.reset()
+                write(0, 0.0, v)
+            step, t = integrate(
+                prob, stepper, v, t_end=cfg.time.t_end, dt=dt, every=cfg.output.every, step=step, t=t,
                 max_amplitude2=max_amp**2, on_frame=write, on_step=progress,
                 should_stop=signals.stop_requested, forcing=forcing,
             )
+            # the final state, so that a longer t_end can continue from here
+            save_checkpoint(step, t, v)
     except BlowUp as err:
         status, message = "failed", str(err)
     except StopRequested as stop:
         step, t = stop.args
-        writer.checkpoint({"v": v, "step": step, "t": t, "dt": dt, **stepper.get_state(),
-                           **(forcing.get_state() if forcing is not None else {})})
+        save_checkpoint(step, t, v)
         name = signal.Signals(signals.received).name
         status = "interrupted"
         message = (f"interrupted by {name} at t = {t:g} (step {step}); a checkpoint was written: "
@@ -181,3 +252,45 @@ def run(config, output=None, *, overwrite=False, progress=None, handle_signals=F
     if status != "complete":
         raise RunFailed(message, path, status, signals.received)
     return path
+
+
+def _max_amplitude(cfg, initial_max_abs):
+    """The growth bound on max|q|: time.max_amplitude, or 1e6 * max(1, max|q0|)."""
+    if cfg.time.max_amplitude is not None:
+        return cfg.time.max_amplitude
+    return 1e6 * max(1.0, initial_max_abs)
+
+
+def _unprefix(state, prefix):
+    return {k[len(prefix):]: val for k, val in state.items() if k.startswith(prefix)}
+
+
+def _resume_point(cfg, path):
+    """(checkpoint state, frame count) to resume ``path`` from, or None when the run in
+    it is complete up to ``time.t_end``; raises RunExists when it cannot be resumed."""
+    if not path.exists():
+        raise RunExists(f"nothing to resume: {path} does not exist (run without --resume to start)")
+    try:
+        traj = open_trajectory(path)
+        attrs = traj.live_attrs()
+    except OSError as err:
+        raise RunExists(f"cannot resume {path}: {err}") from None
+    if attrs.get("status") == "running" and _writer_alive(attrs):
+        raise RunExists(f"{path} is being written by process {attrs['pid']}; it cannot be resumed while running")
+    if attrs.get("config_hash") != config_hash(cfg):
+        stored = physics_hash_data(load_config(yaml.safe_load(attrs.get("config", "")) or {}, base_dir=cfg.base_dir))
+        changed = _changed_keys(stored, physics_hash_data(cfg))
+        raise RunExists(
+            f"cannot resume {path}: the config changed in a way that alters the trajectory "
+            f"({', '.join(changed) or 'unknown keys'}); run it afresh with --overwrite or restore the config"
+        )
+    found = traj.checkpoint()
+    if found is None:
+        raise RunExists(f"cannot resume {path}: it holds no checkpoint yet; start again with --overwrite")
+    state, frames = found
+    if attrs.get("status") == "complete" and float(state["t"]) >= cfg.time.t_end - 1e-12 * cfg.time.t_end:
+        return None
+    if float(state["t"]) > cfg.time.t_end + 1e-12 * cfg.time.t_end:
+        raise RunExists(f"cannot resume {path}: its checkpoint at t = {float(state['t']):g} is past "
+                        f"time.t_end = {cfg.time.t_end:g}")
+    return state, frames
