@@ -127,6 +127,65 @@ def cmd_info(args):
     return 0
 
 
+def cmd_sweep(args):
+    from cgle.config import ConfigError
+    from cgle.sweep import SchedulerError, SweepExists, load_sweep, run_sweep
+
+    try:
+        sweep = load_sweep(args.sweep)
+    except (ConfigError, FileNotFoundError) as err:
+        return _error(str(err), EXIT_USAGE)
+    directory = Path(args.directory) if args.directory else sweep.directory
+    where = f"scheduler {args.scheduler}" if args.scheduler else "a local cluster"
+    print(f"sweep {sweep.name}: {len(sweep.runs)} runs over {', '.join(sweep.keys) or '(no keys)'} -> {directory}/ "
+          f"on {where}", flush=True)
+
+    def show(row, done, total):
+        line = f"[{done}/{total}] {row['run_id']}: {row['status']}"
+        if row["status"] == "complete":
+            line += (f" in {row['wall_time_s']:.2f} s, Re lambda0 = {row['lambda0_real']:.6g}, "
+                     f"amplitude {row['saturated_amplitude']:.4g}")
+        else:
+            line += f" ({row['message']})"
+        print(line, flush=True)
+
+    try:
+        result = run_sweep(sweep, directory=directory, scheduler=args.scheduler, workers=args.workers,
+                           resume=args.resume, overwrite=args.overwrite, on_result=show)
+    except ImportError as err:
+        return _error(f"cgle sweep needs dask.distributed (pip install 'cgle[sweep]'): {err}", EXIT_USAGE)
+    except (SchedulerError, ValueError) as err:
+        return _error(str(err), EXIT_USAGE)
+    except SweepExists as err:
+        return _error(str(err), EXIT_FAILED)
+    except KeyboardInterrupt:
+        return _error(f"sweep interrupted; {directory}/manifest.csv lists the runs not done as pending: "
+                      f"continue with `cgle sweep {args.sweep} --resume`", 130)
+    failed = result.failed
+    print(f"manifest: {result.manifest} ({len(result.rows) - len(failed)} complete, {len(failed)} failed, "
+          f"{result.skipped} already complete and skipped) in {result.elapsed:.1f} s")
+    if failed:
+        return _error(f"{len(failed)} of {len(result.rows)} runs failed (see the message column of "
+                      f"{result.manifest}); `cgle sweep {args.sweep} --resume` redoes them", EXIT_FAILED)
+    return 0
+
+
+def cmd_sweep_plot(args):
+    from cgle.sweep_plot import plot_stability_map
+
+    output = args.output or str(Path(args.manifest).with_suffix(".png"))
+    try:
+        plot_stability_map(args.manifest, output, x=args.x, y=args.y or None, value=args.value)
+    except FileNotFoundError as err:
+        return _error(str(err), EXIT_USAGE)
+    except ValueError as err:
+        return _error(str(err), EXIT_USAGE)
+    except OSError as err:
+        return _error(f"cannot write the figure {output}: {err}", EXIT_FAILED)
+    print(f"figure: {output}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="cgle", description="Complex Ginzburg-Landau solver (spectral collocation)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +201,23 @@ def build_parser():
     p.add_argument("run", help="trajectory file (.h5)")
     p.add_argument("--config", action="store_true", help="also print the resolved config")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("sweep", help="run a parameter sweep on dask (local cluster by default)")
+    p.add_argument("sweep", help="sweep YAML file (base config + vary/zip/repeat)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="address of an existing dask scheduler")
+    p.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    p.add_argument("--resume", action="store_true", help="skip runs whose file is complete; redo the rest")
+    p.add_argument("--overwrite", action="store_true", help="redo every run of an existing sweep directory")
+    p.add_argument("-d", "--directory", help="output directory (default: directory or runs/<name>)")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("sweep-plot", help="stability map (Re lambda0 over two varied keys) from a sweep manifest")
+    p.add_argument("manifest", help="manifest.csv of a sweep")
+    p.add_argument("-o", "--output", help="figure file (default: the manifest name with .png)")
+    p.add_argument("--x", default="flow.mu0", help="column for the x axis (default flow.mu0)")
+    p.add_argument("--y", default="flow.cu", help="column for the y axis (default flow.cu; '' for a line plot)")
+    p.add_argument("--value", default="lambda0_real", help="column to map (default lambda0_real)")
+    p.set_defaults(func=cmd_sweep_plot)
     return parser
 
 
