@@ -65,7 +65,8 @@ def cmd_run(args):
     progress = _Progress(cfg.time.t_end, cfg.time.dt, show)
     started = time.perf_counter()
     try:
-        run(cfg, path, overwrite=args.overwrite, progress=progress if show else None, handle_signals=True)
+        run(cfg, path, resume=args.resume, overwrite=args.overwrite, progress=progress if show else None,
+            handle_signals=True)
     except (InitialConditionError, ConfigError) as err:
         return _error(str(err), EXIT_USAGE)
     except RunExists as err:
@@ -74,7 +75,8 @@ def cmd_run(args):
         return _error(str(err), EXIT_FAILED)
     except RunFailed as err:
         progress.close()
-        print(f"cgle: {err}\nThe file {err.path} keeps every frame written before (status {err.status}).",
+        resume = f" Continue with: cgle run {args.config} --resume" if err.status == "interrupted" else ""
+        print(f"cgle: {err}\nThe file {err.path} keeps every frame written before (status {err.status}).{resume}",
               file=sys.stderr)
         if err.signum is not None:
             return 128 + int(err.signum)
@@ -87,6 +89,36 @@ def cmd_run(args):
     if not args.quiet:
         print(f"complete: {traj.nframes} frames (t = 0 .. {cfg.time.t_end:g}) written to {path} "
               f"in {elapsed:.2f} s ({steps} steps of {cfg.time.scheme}, {1e3 * elapsed / steps:.3g} ms/step)")
+    return 0
+
+
+def cmd_validate(args):
+    from cgle.config import ConfigError, load_config
+    from cgle.initial import InitialConditionError, initial_condition
+    from cgle.model import build
+
+    try:
+        cfg = load_config(args.config)
+        prob = build(cfg)
+        q0 = initial_condition(cfg, prob)
+    except (ConfigError, InitialConditionError, FileNotFoundError) as err:
+        return _error(str(err), EXIT_USAGE)
+    grid = "x".join(str(n) for n in cfg.grid.n)
+    print(f"valid: {args.config} ({cfg.grid.basis} {grid}, scheme {cfg.time.scheme}, dt = {cfg.time.dt:g}, "
+          f"t_end = {cfg.time.t_end:g}, max|q0| = {abs(q0).max():.3g}) -> {cfg.output_path}")
+    return 0
+
+
+def cmd_plot(args):
+    from cgle.plotting import plot_trajectory
+
+    try:
+        out = plot_trajectory(args.run, args.output)
+    except FileNotFoundError as err:
+        return _error(str(err), EXIT_USAGE)
+    except (OSError, ValueError, KeyError) as err:
+        return _error(str(err), EXIT_FAILED)
+    print(f"wrote {out}")
     return 0
 
 
@@ -103,8 +135,14 @@ def cmd_info(args):
         return _error(str(err), EXIT_USAGE)
     except OSError as err:
         return _error(str(err), EXIT_FAILED)
+    from cgle.runner import _writer_alive
+
+    status = attrs.get("status")
+    if status == "running" and not _writer_alive(attrs):
+        status = (f"running, but its writer (process {attrs.get('pid')}) is gone: the run was killed; "
+                  f"continue it with `cgle run CONFIG --resume`")
     print(f"file:     {traj.path}")
-    print(f"status:   {attrs.get('status')}" + (f" - {attrs['message']}" if attrs.get("message") else ""))
+    print(f"status:   {status}" + (f" - {attrs['message']}" if attrs.get("message") else ""))
     print(f"created:  {attrs.get('created')}   finished: {attrs.get('finished') or '-'}")
     print(f"scheme:   {attrs.get('scheme')}   dt = {attrs.get('dt')}   basis: {attrs.get('basis')}")
     if len(t):
@@ -186,6 +224,70 @@ def cmd_sweep_plot(args):
     return 0
 
 
+def _complex_text(z):
+    return f"{z.real:+.10f} {z.imag:+.10f}i"
+
+
+def cmd_stability(args):
+    from cgle.config import ConfigError, load_config
+    from cgle.model import build
+    from cgle.stability import summary
+
+    try:
+        cfg = load_config(args.config)
+    except (ConfigError, FileNotFoundError) as err:
+        return _error(str(err), EXIT_USAGE)
+    if args.modes < 1:
+        return _error(f"--modes must be >= 1 (got {args.modes})", EXIT_USAGE)
+    try:
+        result = summary(cfg, k=args.modes)
+    except ValueError as err:
+        return _error(f"stability analysis of {args.config} failed: {err}", EXIT_FAILED)
+    spec = result.spectrum
+    grid = cfg.grid
+    print(f"{cfg.name}: {grid.basis} grid, N = {'x'.join(str(n) for n in grid.n)}")
+    print("leading eigenvalues (sorted by growth rate Re lambda):")
+    if spec.analytic is not None:
+        print(f"  {'n':>3}  {'numerical':<30}  {'analytic':<30}  |difference|")
+        for n, (lam, exact) in enumerate(zip(spec.values, spec.analytic)):
+            print(f"  {n:>3}  {_complex_text(lam):<30}  {_complex_text(exact):<30}  {abs(lam - exact):.2e}")
+    else:
+        print(f"  {'n':>3}  numerical (no analytic spectrum: mu(x) is not quadratic on the real line)")
+        for n, lam in enumerate(spec.values):
+            print(f"  {n:>3}  {_complex_text(lam)}")
+    lead = spec.leading
+    print(f"verdict: {result.verdict} (Re lambda_0 = {lead.real:.8g})")
+    if result.local is not None:
+        loc = result.local
+        line = (f"local:   {loc.verdict} (at x = {loc.x_peak:g}: absolute growth rate {loc.absolute_growth:.6g}, "
+                f"largest temporal growth rate {loc.temporal_growth:.6g})")
+        for label, region in (("convectively unstable", loc.unstable_region),
+                              ("absolutely unstable", loc.absolute_region)):
+            if region is not None and region[0] > float("-inf"):
+                line += f"; {label} for {region[0]:.4g} < x < {region[1]:.4g}"
+        print(line)
+    if result.thresholds is not None:
+        th = result.thresholds
+        mu_c = f"{th.mu_c:.6f}" if th.mu_c is not None else "none (mu2 >= 0)"
+        print(f"flow:    mu0 = {cfg.flow.mu0:g}; thresholds: convective mu0 > 0, absolute mu0 > mu_t = {th.mu_t:.6f}, "
+              f"global mu0 > mu_c = {mu_c}")
+    if result.growth is not None:
+        g = result.growth
+        print(f"max transient growth: G = {g.gain:.6g} at t = {g.t:.6g} (energy-norm amplitude gain; "
+              f"searched 0 <= t <= {g.horizon:.4g})")
+    else:
+        print("max transient growth: unbounded (globally unstable: G(t) grows like exp(Re lambda_0 t))")
+    if args.plot:
+        from cgle.plotting import stability_figure
+
+        try:
+            stability_figure(build(cfg)).savefig(args.plot, dpi=110)
+        except OSError as err:
+            return _error(f"cannot write the figure {args.plot}: {err}", EXIT_FAILED)
+        print(f"figure:  {args.plot}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="cgle", description="Complex Ginzburg-Landau solver (spectral collocation)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -195,7 +297,18 @@ def build_parser():
     p.add_argument("-o", "--output", help="output file (default: output.path or runs/<name>.h5)")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in the output file")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in the output file from its last checkpoint (bitwise identical)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check a config (and build its problem) without running it")
+    p.add_argument("config", help="YAML config file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("plot", help="space-time diagram, energy and final profile of a run file, as PNG")
+    p.add_argument("run", help="trajectory file (.h5); complete, failed or still running")
+    p.add_argument("-o", "--output", help="PNG file (default: RUN.png beside the run file)")
+    p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("info", help="status, times, frames and config of a run file")
     p.add_argument("run", help="trajectory file (.h5)")
@@ -218,6 +331,12 @@ def build_parser():
     p.add_argument("--y", default="flow.cu", help="column for the y axis (default flow.cu; '' for a line plot)")
     p.add_argument("--value", default="lambda0_real", help="column to map (default lambda0_real)")
     p.set_defaults(func=cmd_sweep_plot)
+
+    p = sub.add_parser("stability", help="leading eigenvalues, stability verdicts and transient growth of a config")
+    p.add_argument("config", help="YAML config file")
+    p.add_argument("-k", "--modes", type=int, default=5, help="number of leading eigenvalues (default 5)")
+    p.add_argument("--plot", metavar="FIG.png", help="also write the spectrum and pseudospectra to this image")
+    p.set_defaults(func=cmd_stability)
     return parser
 
 
