@@ -630,7 +630,7 @@ def is_positive_definite(
         found = _principal_minor_search(H.tolist(), tol)
         if found is None:
             return DefinitenessReport(False, True, None, None, lam_min)
-        return DefinitenessReport(False, True, found[0], found[1], lam_min)
+        return DefinitenessReport(False, True, found[0], float(np.real(found[1])), lam_min)
     potrf = scipy.linalg.get_lapack_funcs("potrf", (H,))
     _, info = potrf(H, lower=True)
     if info == 0:

@@ -529,10 +529,16 @@ def euclidean_defect(D, m, tol):
             for l in range(r):
                 g -= L[i, l] * L[p, l]
             L[i, r] = g / piv
+        lowest = 0.0
         for i in range(m):
             resid[i] -= L[i, r] * L[i, r]
+            if resid[i] < lowest:
+                lowest = resid[i]
         resid[p] = 0.0
         r += 1
+        if -lowest > tol:
+            # a negative Schur-complement diagonal certifies non-PSD: stop early
+            return -lowest
     worst = 0.0
     for i in range(m):
         if -resid[i] > tol and -resid[i] > worst:
