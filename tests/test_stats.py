@@ -84,6 +84,26 @@ def test_cov2corr_diagonal_exact_and_bounded():
     np.testing.assert_allclose(Rc, np.outer(v / abs(v), (v / abs(v)).conj()), atol=1e-15)
 
 
+def test_cov2corr_bounded_where_naive_and_numpy_are_not():
+    rng = np.random.default_rng(20)
+    naive_over = numpy_over = 0
+    for _ in range(100):
+        x = rng.normal(size=7)
+        C = readonly(np.cov(np.vstack([x, 3.1 * x + 1])))
+        sd = np.sqrt(np.diag(C))
+        naive_over += np.max(np.abs(C / np.outer(sd, sd))) > 1
+        R = stats.cov2corr(C)
+        assert np.all(np.abs(R) <= 1) and np.all(np.diag(R) == 1)
+        assert R[0, 1] == pytest.approx(1.0, abs=1e-14)
+        z = rng.normal(size=5) + 1j * rng.normal(size=5)
+        Zc = np.vstack([z, (0.7 - 1.3j) * z])
+        numpy_over += np.max(np.abs(np.corrcoef(Zc))) > 1
+        Rc = stats.cov2corr(readonly(np.cov(Zc)))
+        assert np.all(np.abs(Rc) <= 1) and np.all(np.diag(Rc) == 1)
+        assert Rc[0, 1] == pytest.approx(np.conj(0.7 - 1.3j) / abs(0.7 - 1.3j), abs=1e-14)
+    assert naive_over > 10 and numpy_over > 10  # the failure being guarded against is real
+
+
 def test_cov2corr_zero_variance_policies():
     C = readonly([[4.0, 0.0, 2.0], [0.0, 0.0, 0.0], [2.0, 0.0, 1.0]])
     with pytest.raises(ValueError, match=r"zero variance for variables \[1\]"):
@@ -240,6 +260,18 @@ def test_linkage_matches_scipy_full_z(method):
         np.testing.assert_allclose(Z[:, 2], ref[:, 2], rtol=1e-12)
     assert hierarchy.is_valid_linkage(Z)
     hierarchy.dendrogram(Z, no_plot=True)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_linkage_matches_scipy_small_sizes(method):
+    rng = np.random.default_rng(21)
+    for m in [2, 3, 4, 5, 8, 13, 21]:
+        for _ in range(5):
+            X = rng.normal(size=(m, 3))
+            ref = hierarchy.linkage(X, method)
+            Z = stats.linkage(readonly(X), method)
+            np.testing.assert_array_equal(Z[:, [0, 1, 3]], ref[:, [0, 1, 3]])
+            np.testing.assert_allclose(Z[:, 2], ref[:, 2], rtol=1e-12)
 
 
 @pytest.mark.parametrize("method", METHODS)
