@@ -275,8 +275,8 @@ def _adjugate_float(A: np.ndarray) -> np.ndarray:
         inv, rinfo = getri(lu, piv)
         # adj(A) = det(A) A^{-1}
         return _det_from_lu(lu, piv) * inv
-    out = _adjugate_svd(A)
-    return out.real.copy() if not np.iscomplexobj(A) else out
+    # real A: real U, V and phase +-1, so the SVD result is real as well
+    return _adjugate_svd(A)
 
 
 # ------------------------------------------------------------------ public: adjugate

@@ -544,9 +544,11 @@ def linkage(y, method: str = "single", *, check_euclidean: bool = True) -> np.nd
     cluster position; the nearest neighbour of the chain's tip is its predecessor
     when that attains the minimum, else the lowest position attaining it; rows are
     stably sorted by height.  *centroid/median* -- each step merges the active pair
-    ``(i < j)`` minimising ``(distance, i, j)`` lexicographically.  A cluster's
-    position is the index of its observation that came from the higher position in
-    its last merge.
+    ``(i < j)`` minimising ``(distance, i, j)`` lexicographically.  Positions:
+    observation i starts at position i, and a merged cluster is held at the larger
+    of the two positions it was formed from.  Permuting the input can therefore
+    change how ties are resolved (never the heights or partitions of single
+    linkage, nor anything when there are no ties).
     """
     if method not in _METHODS:
         raise ValueError(f"method must be one of {sorted(_METHODS)} (got {method!r})")
