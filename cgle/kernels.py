@@ -121,3 +121,66 @@ def axpy(a, x, out):
 
 def axpy_numpy(a, x, y):
     return y + a * x
+
+
+@numba.njit(cache=True)
+def diagonal_row(S, X, out):
+    """out = sum_k S[k] * X[k] (S, X of shape (m, n): stacked diagonal symbols and states)."""
+    m, n = S.shape
+    for j in range(n):
+        acc = S[0, j] * X[0, j]
+        for k in range(1, m):
+            acc += S[k, j] * X[k, j]
+        out[j] = acc
+
+
+def diagonal_row_numpy(S, X):
+    return np.sum(S * X, axis=0)
+
+
+@numba.njit(cache=True)
+def stage_sum(base, h, coef, K, out):
+    """out = base + h sum_k coef[k] K[k] (K of shape (m, n); terms with coef 0 skipped).
+
+    The Runge-Kutta stage combination; ``out`` may be ``base``."""
+    m, n = K.shape
+    for j in range(n):
+        acc = base[j]
+        for k in range(m):
+            if coef[k] != 0.0:
+                acc += h * coef[k] * K[k, j]
+        out[j] = acc
+
+
+def stage_sum_numpy(base, h, coef, K):
+    return base + h * (coef @ K)
+
+
+@numba.njit(cache=True)
+def scaled_rms(e, y0, y1, rtol, atol):
+    """sqrt(mean_j (|e_j| / (atol + rtol max(|y0_j|, |y1_j|)))^2): the error norm of
+    Hairer, Norsett & Wanner (1993, II.4, eq. 4.11) for complex vectors."""
+    acc = 0.0
+    for j in range(e.size):
+        s = atol + rtol * max(abs(y0[j]), abs(y1[j]))
+        r = abs(e[j]) / s
+        acc += r * r
+    return np.sqrt(acc / e.size)
+
+
+def scaled_rms_numpy(e, y0, y1, rtol, atol):
+    s = atol + rtol * np.maximum(np.abs(y0), np.abs(y1))
+    return float(np.sqrt(np.mean((np.abs(e) / s) ** 2)))
+
+
+@numba.njit(cache=True)
+def same_values(x, y):
+    """True when x and y hold bitwise-equal values (NaN compares unequal)."""
+    for j in range(x.size):
+        if x[j] != y[j]:
+            return False
+    return True
+
+
+def same_values_numpy(x, y):
+    return bool(np.array_equal(x, y))

@@ -19,14 +19,25 @@ collocation, Fourier coefficients for periodic problems). A concrete scheme prov
 5. ``reset()``: forget multistep history (the next step is a start-up step), and
    ``get_state()`` / ``set_state(state)``: everything beyond v that an exact restart
    needs, as a dict of arrays and numbers.
-6. ``stability_function(z)``: the amplification factor R(z) of one step on the linear
-   test equation v' = lambda v, z = dt lambda (for the dt pre-check).
+6. ``stability_function(z)``: the amplification factor |R(z)| of one step on the linear
+   test equation v' = lambda v, z = dt lambda (for the dt pre-check), and
+   ``amplification(z, w)``: the same for v' = lambda v + mu v with lambda in the place of
+   L and mu in the place of the (linearised) cubic term, z = dt lambda, w = dt mu. The
+   base class computes it for every one-step scheme by stepping a diagonal test problem;
+   multistep families override it with the root condition.
+7. Adaptive schemes (class attribute ``adaptive = True``: the scheme *can* adapt) take
+   ``rtol``/``atol`` at construction; an instance made with ``rtol`` set has
+   ``adaptive = True`` and provides ``adaptive_step(v, t, h_max) -> h`` (one accepted
+   step of size h <= h_max; controller state is part of ``get_state``); without ``rtol``
+   it steps with fixed dt like any other scheme.
 
 Schemes are data: the family classes hold ``step`` and the coefficient tables are
 class attributes, checked when the class is created.
 """
 
 import numpy as np
+
+from cgle.operators import DiagonalOperator
 
 _REGISTRY = {}
 
@@ -49,7 +60,9 @@ class Stepper:
     def check_tables(cls):
         """Check the coefficient tables (families override)."""
 
-    def __init__(self, problem):
+    def __init__(self, problem, rtol=None, atol=None):
+        if rtol is not None and not self.adaptive:
+            raise ValueError(f"scheme {self.name} has fixed steps; rtol must be None (got {rtol!r})")
         self.problem = problem
         self.dt = None
 
@@ -74,22 +87,77 @@ class Stepper:
         """Restore what :meth:`get_state` returned."""
 
     def stability_function(self, z):
-        raise NotImplementedError
+        """|R(z)| on v' = lambda v, z = dt lambda (array_like)."""
+        return self.amplification(z, 0.0)
+
+    @classmethod
+    def amplification(cls, z, w):
+        """|R(z, w)|: one step of size 1 on v' = z v + w v, z taking the place of L and w
+        of the cubic term, from v = 1 (broadcast arrays; inf where the step overflows).
+
+        Valid for one-step schemes (multistep families override it)."""
+        z, w = np.broadcast_arrays(np.asarray(z, dtype=complex), np.asarray(w, dtype=complex))
+        shape = z.shape
+        stepper = cls(_ScalarTestProblem(z.reshape(-1), w.reshape(-1)))
+        v = np.ones(z.size, dtype=complex)
+        with np.errstate(all="ignore"):
+            stepper.prepare(1.0)
+            stepper.reset()
+            stepper.step(v)
+            out = np.abs(v)
+        out[~np.isfinite(out)] = np.inf
+        return out.reshape(shape)
+
+
+class _ScalarTestProblem:
+    """The test equation v_j' = z_j v_j + w_j v_j for many (z_j, w_j) at once: ``linear`` is
+    diag(z), the "nonlinear" term is w v and its exact flow exp(w t) v."""
+
+    beta = 0j
+
+    def __init__(self, z, w):
+        self.linear = DiagonalOperator(z)
+        self.w = np.ascontiguousarray(w)
+        self.shape = z.shape
+
+    def nonlinear(self, v, out):
+        np.multiply(self.w, v, out=out)
+        return out
+
+    def cubic_flow(self, v, t, out):
+        np.multiply(np.exp(self.w * t), v, out=out)
+        return 0
 
 
 def registry():
     """All registered schemes, name -> class."""
     # importing the family modules registers their schemes
-    from cgle.steppers import imex, splitting  # noqa: F401
+    from cgle.steppers import exponential, imex, imex_rk, splitting  # noqa: F401
 
     return dict(_REGISTRY)
 
 
-def make_stepper(name, problem):
+def make_stepper(name, problem, *, rtol=None, atol=None):
+    """An instance of scheme ``name`` for ``problem``.
+
+    Parameters
+    ----------
+    name : str
+        A registered scheme (``time.scheme``).
+    problem : Problem
+        Provides ``linear``, ``nonlinear`` and ``cubic_flow``.
+    rtol, atol : float, optional
+        Tolerances for an adaptive run (``time.rtol``, ``time.atol``); only for schemes
+        with ``adaptive = True``. ``atol`` defaults to ``1e-3 * rtol``.
+    """
     schemes = registry()
     if name not in schemes:
         raise ValueError(f"unknown scheme {name!r}; registered: {', '.join(sorted(schemes))}")
-    return schemes[name](problem)
+    if rtol is None:
+        if atol is not None:
+            raise ValueError(f"atol needs rtol (got atol={atol!r}, rtol=None)")
+        return schemes[name](problem)
+    return schemes[name](problem, rtol=rtol, atol=atol)
 
 
 def work_array(problem):
