@@ -4,14 +4,17 @@ The forced equation is the Ito SDE
 
     dq = (L q + N(q)) dt + f(x) dW,    f(x) = sqrt(intensity) exp(-((x - x0) / width)^2)
 
-with W a complex circular Wiener process: dW = (dW_r + i dW_i) / sqrt(2) with dW_r, dW_i
-independent real Wiener increments, so E[dW dW^*] = dt and E[dW dW] = 0. After every
-deterministic step of size h the loop in :mod:`cgle.integrate` calls
+with W(t) one scalar complex circular Wiener process: dW = (dW_r + i dW_i) / sqrt(2) with
+dW_r, dW_i independent real Wiener increments, so E[dW dW^*] = dt and E[dW dW] = 0. The
+noise is a single stochastic input u = dW/dt acting through the actuator shape f, the
+input matrix B = f of Bagheri et al. (2009) (disturbance source upstream, x0 = -11,
+width 1.6 in the Ilak lineage); it is white in time and fully correlated in space.
+After every deterministic step of size h the loop in :mod:`cgle.integrate` calls
 :meth:`WhiteNoiseForcing.apply`, which adds the Euler-Maruyama increment
 
-    v <- v + sqrt(h) f xi,    xi = (a + i b) / sqrt(2),  a, b ~ N(0, 1) at every node,
+    v <- v + sqrt(h) f xi,    xi = (a + i b) / sqrt(2),  a, b ~ N(0, 1),
 
-independent between nodes and steps (Kloeden & Platen 1992, sec. 9.1). With this
+one xi per step, independent between steps (Kloeden & Platen 1992, sec. 9.1). With this
 normalisation the stationary covariance of the linear continuous system solves
 L P + P L^H + f f^H = 0 (B = f in :func:`cgle.stability.controllability_gramian`) and the
 mean energy is trace(M P). On top of the exact linear propagator (``strang`` with
@@ -63,14 +66,13 @@ class WhiteNoiseForcing:
         self.shape = np.ascontiguousarray(shape, dtype=float)
         self.seed = int(seed)
         self.rng = np.random.Generator(np.random.PCG64(self.seed))
-        self._xi = np.empty(self.shape.shape + (2,))
+        self._ab = np.empty(2)
 
     def increment(self, h):
         """A new increment sqrt(h) f xi (advances the generator)."""
-        # (a, b) ~ N(0, 1) per node, drawn into one array: xi = (a + i b) / sqrt(2)
-        self.rng.standard_normal(out=self._xi)
-        xi = self._xi[..., 0] + 1j * self._xi[..., 1]
-        return math.sqrt(h / 2.0) * self.shape * xi
+        # (a, b) ~ N(0, 1): xi = (a + i b) / sqrt(2), E|xi|^2 = 1, E xi^2 = 0
+        a, b = self.rng.standard_normal(out=self._ab)
+        return math.sqrt(h / 2.0) * complex(a, b) * self.shape
 
     def apply(self, v, h):
         """v <- v + sqrt(h) f xi, in place, after a step of size h."""
