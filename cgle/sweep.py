@@ -22,8 +22,8 @@ base config with the ``set`` entries applied, and every combination is validated
 errors name the sweep-file key: ``config error at vary.flow.mu0: must be a real number
 (got 'x')``.
 
-Run ids are stable functions of the parameters alone: a readable part ``mu0=0.4_cu=0.2``
-(last key component, or the whole dotted key where two would clash) and the first 10 hex
+Run ids are stable functions of the parameters alone: a readable part ``cu=0.2_mu0=0.4``
+(keys sorted; last key component, or the whole dotted key where two would clash) and the first 10 hex
 digits of the SHA-256 of the canonical JSON of the resolved parameters (``{"flow.cu": 0.2,
 "flow.mu0": 0.4}``; values after the config parsers, so 1 and 1.0 give one id). The base
 config does not enter the id: a changed base is caught by ``--resume``, which compares the
@@ -38,7 +38,9 @@ and numba threads at 1, calls :func:`cgle.run` and returns one manifest row. Fau
   message; the sweep goes on;
 - a worker process that dies while running a run (killed, out of memory, segfault) makes
   dask raise ``KilledWorker``; the run is resubmitted up to ``retries`` times, then
-  recorded "failed" with a message saying so. On the local cluster the scheduler's
+  recorded "failed" with a message saying so. Runs are handed to the scheduler no faster
+  than there are worker threads, so no run waits on a worker behind another and is
+  charged with that one's death. On the local cluster the scheduler's
   ``allowed-failures`` is 0, so each death counts once; an external scheduler may itself
   retry up to its own ``distributed.scheduler.allowed-failures`` before reporting one;
 - the manifest lists every run from the start (status "pending") and is rewritten
@@ -79,6 +81,7 @@ message
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import csv
@@ -232,8 +235,9 @@ def _lookup(data, dotted):
     return node
 
 
-def _resolve(base, key, values, where):
-    """Validate each value of ``key`` against ``base``; return the parsed values."""
+def _resolve(base, key, values, where, distinct=True):
+    """Validate each value of ``key`` against ``base``; return the parsed values (which
+    must be ``distinct``)."""
     resolved = []
     for value in values:
         try:
@@ -241,13 +245,18 @@ def _resolve(base, key, values, where):
         except ConfigError as err:
             raise _rekey(err, where, same_key=key) from None
         resolved.append(_lookup(to_dict(cfg), key))
-    seen = set()
-    for value in resolved:
-        token = json.dumps(value, sort_keys=True)
-        if token in seen:
-            raise ConfigError(where, f"values must be distinct ({value!r} appears twice)", values)
-        seen.add(token)
+    if distinct:
+        _check_distinct(where, resolved, values)
     return resolved
+
+
+def _check_distinct(where, items, values):
+    seen = set()
+    for item in items:
+        token = json.dumps(item, sort_keys=True)
+        if token in seen:
+            raise ConfigError(where, f"values must be distinct ({item!r} appears twice)", values)
+        seen.add(token)
 
 
 def _label_value(value):
@@ -269,14 +278,16 @@ def make_run_id(params):
     Returns
     -------
     str
-        e.g. ``mu0=0.4_cu=0.2_1f0c3e9a4b``; ``run_<hash>`` for no parameters. The hash is
-        the first 10 hex digits of SHA-256 of ``json.dumps(params, sort_keys=True)``.
+        e.g. ``cu=0.2_mu0=0.4_1f0c3e9a4b`` (keys sorted, so the order of the keys in the
+        sweep file does not matter); ``run_<hash>`` for no parameters. The hash is the first
+        10 hex digits of SHA-256 of ``json.dumps(params, sort_keys=True)``.
     """
     canonical = json.dumps(params, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:10]
-    last = [k.rsplit(".", 1)[-1] for k in params]
-    names = [short if last.count(short) == 1 else key for key, short in zip(params, last)]
-    label = "_".join(f"{name}={_label_value(v)}" for name, v in zip(names, params.values()))
+    keys = sorted(params)  # the order of the keys in the sweep file does not matter
+    last = [k.rsplit(".", 1)[-1] for k in keys]
+    names = [short if last.count(short) == 1 else key for key, short in zip(keys, last)]
+    label = "_".join(f"{name}={_label_value(params[key])}" for name, key in zip(names, keys))
     label = _LABEL_UNSAFE.sub("_", label)[:100]
     return f"{label}_{digest}" if label else f"run_{digest}"
 
@@ -388,13 +399,15 @@ def load_sweep(source, base_dir=None):
         for key, raw in zipped.items():
             _dotted_key("zip", key)
             claim("zip", key)
-            values = _resolve(base, key, _value_list(f"zip.{key}", raw), f"zip.{key}")
+            values = _resolve(base, key, _value_list(f"zip.{key}", raw), f"zip.{key}", distinct=False)
             if length is None:
                 length, first = len(values), key
             elif len(values) != length:
                 raise ConfigError(f"zip.{key}", f"must have {length} values like zip.{first}", raw)
             columns.append(values)
-        axes.append((tuple(zipped), list(zip(*columns))))
+        combos = list(zip(*columns))
+        _check_distinct("zip", [list(c) for c in combos], {k: list(c) for k, c in zip(zipped, columns)})
+        axes.append((tuple(zipped), combos))
 
     if data.get("repeat") is not None:
         rep = _mapping("repeat", data["repeat"])
@@ -636,8 +649,8 @@ def local_cluster(workers=None, **kwargs):
     started with :data:`THREAD_CAPS` in its environment (dask's
     ``distributed.nanny.pre-spawn-environ``, so they hold before numpy and numba load).
     The scheduler counts a worker death against a task once (``allowed-failures: 0``;
-    :func:`run_sweep` does the bounded retrying) and sends each worker one task at a time
-    (``worker-saturation: 1.0``), so a dying worker takes only its own run with it.
+    :func:`run_sweep` does the bounded retrying and hands the scheduler no more runs than
+    there are worker threads, so a dying worker takes only its own run with it).
 
     Parameters
     ----------
@@ -656,7 +669,6 @@ def local_cluster(workers=None, **kwargs):
     settings = {
         "distributed.nanny.pre-spawn-environ": environ,
         "distributed.scheduler.allowed-failures": 0,
-        "distributed.scheduler.worker-saturation": 1.0,
     }
     options = {"n_workers": n, "threads_per_worker": 1, "processes": True, "dashboard_address": None,
                "silence_logs": logging.ERROR, **kwargs}
@@ -800,20 +812,30 @@ def run_sweep(sweep, *, directory=None, scheduler=None, workers=None, resume=Fal
                 return client.submit(runner, run, str((directory / f"{run.run_id}.h5").resolve()),
                                      key=key, pure=False, retries=0)
 
-            futures = {}
-            for run in todo:
-                futures[submit(run)] = run
-            finished = as_completed(list(futures))
+            # At most one run per worker thread is handed to the scheduler at a time: a run
+            # queued behind another on a worker that dies would be charged with its death.
+            queue = collections.deque(todo)
+            in_flight = {}
+            finished = as_completed()
+
+            def top_up():
+                capacity = max(1, sum(client.nthreads().values()))
+                while queue and len(in_flight) < capacity:
+                    run = queue.popleft()
+                    future = submit(run)
+                    in_flight[future] = run
+                    finished.add(future)
+
+            top_up()
             for future in finished:
-                run = futures.pop(future)
+                run = in_flight.pop(future)
                 row = rows[run.run_id]
                 try:
                     result = future.result()
                 except KilledWorker as err:
                     if attempts[run.run_id] <= retries:
-                        again = submit(run)
-                        futures[again] = run
-                        finished.add(again)
+                        queue.appendleft(run)
+                        top_up()
                         continue
                     worker = getattr(err.last_worker, "address", err.last_worker)
                     result = {"status": "failed", "message": (
@@ -830,5 +852,6 @@ def run_sweep(sweep, *, directory=None, scheduler=None, workers=None, resume=Fal
                 write_manifest(manifest, rows.values(), columns)
                 if on_result is not None:
                     on_result(row, done, len(rows))
+                top_up()
     return SweepResult(manifest=manifest, rows=list(rows.values()), elapsed=time.perf_counter() - started,
                        skipped=skipped)
