@@ -59,6 +59,15 @@ def winding_number(q):
     return int(round(total / (2.0 * math.pi)))
 
 
+def phase_gradient_rms(q, spacing):
+    """rms of the local wave number d(arg A)/dx (1D, periodic), from wrapped phase steps
+    arg(A_{j+1} conj A_j) / dx. About 0 for a uniform oscillation, |k| for a plane wave;
+    its growth at fixed mean |A|^2 ~ 1 signals phase turbulence."""
+    q = np.asarray(q)
+    steps = _phase_step(q, np.roll(q, -1)) / float(spacing)
+    return float(np.sqrt(np.mean(steps**2)))
+
+
 def defects_1d(q, threshold=0.2):
     """Indices of the local minima of |A| below ``threshold * sqrt(mean |A|^2)`` (1D, periodic).
 
@@ -200,13 +209,14 @@ def frame_diagnostics(q, spacing, threshold=0.2, floor=1e-10):
     Keys: ``mean_abs2``; ``defects`` (1D: minima below the threshold, 2D: plaquettes
     with nonzero charge); ``positive``, ``negative`` (2D: numbers of +- charges, counted
     with multiplicity; 1D: not present); ``winding`` (1D net phase winding, 2D net charge);
-    ``correlation_length``.
+    ``correlation_length``; ``phase_gradient_rms`` (1D only).
     """
     q = np.asarray(q)
     out = {"mean_abs2": mean_abs2(q)}
     if q.ndim == 1:
         out["defects"] = int(defects_1d(q, threshold).size)
         out["winding"] = winding_number(q)
+        out["phase_gradient_rms"] = phase_gradient_rms(q, np.atleast_1d(spacing)[0])
     else:
         charge = plaquette_charges(q, floor)
         out["defects"] = int(np.count_nonzero(charge))
@@ -237,6 +247,6 @@ def trajectory_diagnostics(path, threshold=0.2, floor=1e-10):
     rows = [frame_diagnostics(q[i], spacing, threshold, floor) for i in range(len(t))]
     out = {"t": np.asarray(t)}
     for key in rows[0] if rows else ():
-        dtype = float if key in ("mean_abs2", "correlation_length") else int
+        dtype = float if key in ("mean_abs2", "correlation_length", "phase_gradient_rms") else int
         out[key] = np.array([row[key] for row in rows], dtype=dtype)
     return out

@@ -101,3 +101,14 @@ def test_correlation_length_2d_of_a_gaussian_correlated_field(rng):
     noise = rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))
     q = np.fft.ifft2(np.fft.fft2(noise) * np.exp(-k2 * s * s / 4))
     assert diagnostics.correlation_length(q, [length / n, length / n]) == pytest.approx(math.sqrt(2) * s, rel=0.05)
+
+
+def test_phase_gradient_rms_is_the_local_wave_number():
+    n, length = 128, 40.0
+    x = length * np.arange(n) / n
+    k = 2 * np.pi * 3 / length
+    assert diagnostics.phase_gradient_rms(np.exp(1j * k * x), length / n) == pytest.approx(k, rel=1e-12)
+    # phase modulation phi = eps sin(q x): local wave number eps q cos(q x), rms eps q / sqrt(2)
+    qm, eps = 2 * np.pi * 2 / length, 0.3
+    rms = diagnostics.phase_gradient_rms(np.exp(1j * eps * np.sin(qm * x)), length / n)
+    assert rms == pytest.approx(eps * qm / math.sqrt(2), rel=2e-3)
