@@ -670,7 +670,8 @@ def local_cluster(workers=None, **kwargs):
         "distributed.nanny.pre-spawn-environ": environ,
         "distributed.scheduler.allowed-failures": 0,
     }
-    options = {"n_workers": n, "threads_per_worker": 1, "processes": True, "dashboard_address": None,
+    # the scheduler always serves HTTP (dashboard or health routes): on a free local port
+    options = {"n_workers": n, "threads_per_worker": 1, "processes": True, "dashboard_address": "127.0.0.1:0",
                "silence_logs": logging.ERROR, **kwargs}
     # an exported OMP_NUM_THREADS etc. would win over the dask setting: override it
     # while the nannies read their environment
