@@ -448,7 +448,7 @@ def _default_horizon(lead_real):
     return 10.0 / -lead_real
 
 
-def max_transient_growth(prob, t_max=None, n_scan=200):
+def max_transient_growth(prob, t_max=None, n_scan=100):
     """The maximum over t in [0, t_max] of G(t), its time and the optimal initial condition.
 
     A scan on a uniform grid of ``n_scan`` intervals (the propagator exp(F h) applied
