@@ -146,6 +146,17 @@ class FourierProblem:
     def _ifft(self, v):
         return scipy.fft.ifftn(v, workers=self.workers)
 
+    def _in_place(self, transform, buf):
+        """transform(buf) with overwrite_x; the result is left in ``buf``.
+
+        scipy's complex n-D transforms overwrite their input when allowed (no allocation);
+        if a version returns a new array instead, it is copied back.
+        """
+        result = transform(buf, workers=self.workers, overwrite_x=True)
+        if result.ctypes.data != buf.ctypes.data or result.strides != buf.strides:
+            buf[...] = result
+        return buf
+
     def to_state(self, q):
         """v = FFT(q) for a physical field q shaped like the grid."""
         q = np.asarray(q, dtype=complex)
@@ -159,12 +170,17 @@ class FourierProblem:
 
     # ------------------------------------------------------------------ the equation
     def nonlinear(self, v, out):
-        """out = FFT(-beta |q|^2 q), q = IFFT(v) (2/3 rule applied when dealiasing)."""
-        q = self._ifft(v)
-        flat = q.reshape(-1)
+        """out = FFT(-beta |q|^2 q), q = IFFT(v) (2/3 rule applied when dealiasing).
+
+        Works in ``out`` throughout: copy, inverse transform, pointwise cubic term,
+        forward transform, all in place.
+        """
+        out[...] = v
+        self._in_place(scipy.fft.ifftn, out)
+        flat = out.reshape(-1)
         # -beta |q|^2 q, pointwise, in place
         kernels.cubic_term(flat, self.beta, flat)
-        out[...] = self._fft(q)
+        self._in_place(scipy.fft.fftn, out)
         if self._aliased is not None:
             out[self._aliased] = 0.0
         return out
@@ -173,17 +189,20 @@ class FourierProblem:
         """out = FFT of the exact flow of q' = -beta |q|^2 q over time t (physical space,
         pointwise; :func:`cgle.kernels.cubic_flow`); returns the number of nodes that blow
         up within t (only possible for Re(beta) < 0). ``out`` may be ``v``."""
-        q = self._ifft(v)
-        flat = q.reshape(-1)
+        out[...] = v
+        self._in_place(scipy.fft.ifftn, out)
+        flat = out.reshape(-1)
         blown = kernels.cubic_flow(flat, self.beta, t, flat)
-        out[...] = self._fft(q)
+        self._in_place(scipy.fft.fftn, out)
         if self._aliased is not None:
             out[self._aliased] = 0.0
         return blown
 
     def amplitude2(self, v):
         """max |q|^2 in physical space (NaN if any value is NaN)."""
-        return kernels.max_abs2(self._ifft(v).reshape(-1))
+        buf = self._q
+        buf[...] = v
+        return kernels.max_abs2(self._in_place(scipy.fft.ifftn, buf).reshape(-1))
 
     def rhs(self, q):
         """The full right-hand side IFFT(L FFT(q)) - beta |q|^2 q in physical space."""

@@ -1,0 +1,234 @@
+"""Periodic CGLE A_t = A + (1 + i b) Lap A - (1 + i c)|A|^2 A: cgle against a plain NumPy
+ETDRK4 (written here), py-pde and Dedalus 3 (each skipped with a note when not installed).
+
+    python benchmarks/periodic.py [--t-end 100] [--dt 0.05] [--sizes 256 128x128 256x256]
+                                  [--params 0.5,-1.2 2,-2] [--schemes etdrk4 cnab2 sbdf2 strang]
+                                  [--repeat 2] [--pypde]
+
+Every run starts from the same seeded complex noise (amplitude 0.01) on a box of side
+100 and takes t_end / dt fixed steps; cgle runs go through the production time loop
+(:func:`cgle.integrate.integrate`, with its per-step blow-up check) without file output.
+BLAS and scipy.fft use one thread. The table gives wall time, steps, ratio to the NumPy
+ETDRK4 baseline of the same problem (measured in this run), and <|A|^2> at t_end and
+averaged over the second half of the run (the flows are chaotic, so only the averages
+are expected to agree between methods). Numba compile time is reported separately: with
+an empty cache (first use on a machine) and with a warm cache (every later process).
+"""
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+LENGTH = 100.0
+NOISE = 0.01
+SEED = 1
+
+COMPILE_SNIPPET = """
+import time, numpy as np
+t0 = time.perf_counter()
+from cgle import kernels
+q = np.ones(8, complex); out = np.empty_like(q)
+kernels.cubic_flow(q, 1+0j, 0.1, out); kernels.cubic_term(q, 1+0j, out); kernels.max_abs2(q)
+kernels.weighted_energy(q, np.ones(8)); kernels.axpy(1j, q, out); kernels.lincomb2(1j, q, 1.0, q, out)
+kernels.lincomb3(1j, q, 1.0, q, 2.0, q, out)
+kernels.diagonal_row(np.ones((2, 8), complex), np.ones((2, 8), complex), out)
+print(time.perf_counter() - t0)
+"""
+
+
+def compile_times():
+    """(cold, warm) seconds to import and compile/load the cgle kernels in a fresh process."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        return [float(subprocess.run([sys.executable, "-c", COMPILE_SNIPPET], env=env, capture_output=True,
+                                     text=True, check=True).stdout) for _ in range(2)]
+
+
+def initial_noise(shape):
+    """Seeded complex Gaussian noise with E|A|^2 = NOISE^2 (the same for every method)."""
+    rng = np.random.default_rng(SEED)
+    return NOISE * (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2.0)
+
+
+def wavenumber_grid(shape):
+    ks = [2 * np.pi * np.fft.fftfreq(n, d=LENGTH / n) for n in shape]
+    if len(shape) == 1:
+        return ks[0] ** 2
+    return ks[0][:, None] ** 2 + ks[1][None, :] ** 2
+
+
+# ---------------------------------------------------------------------- NumPy ETDRK4
+def numpy_etdrk4(shape, b, c, dt, t_end, q0):
+    """ETDRK4 of Cox & Matthews (2002) in the form of Kassam & Trefethen (2005), NumPy FFTs.
+
+    The coefficients are contour means over 32 points on a full circle of radius 1 about
+    each h L (L complex, so neither the half circle nor the real part of their code).
+    Returns (wall seconds, steps, times, <|A|^2> at every unit of time).
+    """
+    lin = 1.0 - (1 + 1j * b) * wavenumber_grid(shape)
+    beta = 1 + 1j * c
+    h = dt
+    E, E2 = np.exp(h * lin), np.exp(h * lin / 2)
+    r = np.exp(2j * np.pi * (np.arange(1, 33) - 0.5) / 32)
+    LR = h * lin[..., None] + r
+    Q = h * np.mean((np.exp(LR / 2) - 1) / LR, axis=-1)
+    f1 = h * np.mean((-4 - LR + np.exp(LR) * (4 - 3 * LR + LR**2)) / LR**3, axis=-1)
+    f2 = h * np.mean((2 + LR + np.exp(LR) * (-2 + LR)) / LR**3, axis=-1)
+    f3 = h * np.mean((-4 - 3 * LR - LR**2 + np.exp(LR) * (4 - LR)) / LR**3, axis=-1)
+    axes = tuple(range(len(shape)))
+
+    def N(v):
+        q = np.fft.ifftn(v, axes=axes)
+        return np.fft.fftn(-beta * (q.real**2 + q.imag**2) * q, axes=axes)
+
+    v = np.fft.fftn(q0)
+    steps = int(round(t_end / dt))
+    per_unit = int(round(1.0 / dt))
+    times, means = [0.0], [float(np.mean(np.abs(q0) ** 2))]
+    t0 = time.perf_counter()
+    for n in range(1, steps + 1):
+        Nv = N(v)
+        a = E2 * v + Q * Nv
+        Na = N(a)
+        bb = E2 * v + Q * Na
+        Nb = N(bb)
+        cc = E2 * a + Q * (2 * Nb - Nv)
+        Nc = N(cc)
+        v = E * v + Nv * f1 + 2 * (Na + Nb) * f2 + Nc * f3
+        if n % per_unit == 0:
+            q = np.fft.ifftn(v)
+            times.append(n * dt)
+            means.append(float(np.mean(q.real**2 + q.imag**2)))
+    return time.perf_counter() - t0, steps, np.array(times), np.array(means)
+
+
+# ---------------------------------------------------------------------- cgle
+def cgle_run(shape, b, c, dt, t_end, q0, scheme):
+    """The production loop without file output; (seconds, steps, times, <|A|^2>, setup seconds)."""
+    from cgle.config import load_config
+    from cgle.fourier import build_fourier
+    from cgle.integrate import integrate
+    from cgle.steppers import make_stepper
+
+    setup0 = time.perf_counter()
+    cfg = load_config({
+        "equation": {"nu": 0, "gamma": complex(1, b), "mu": [1], "beta": complex(1, c)},
+        "grid": {"basis": "fourier", "n": list(shape), "length": LENGTH},
+        "initial": {"kind": "noise", "amplitude": NOISE, "seed": SEED},
+        "time": {"scheme": scheme, "dt": dt, "t_end": t_end},
+    })
+    prob = build_fourier(cfg)
+    stepper = make_stepper(scheme, prob)
+    v = prob.to_state(q0)
+    stepper.prepare(dt)
+    setup = time.perf_counter() - setup0
+    times, means = [0.0], [float(np.mean(np.abs(q0) ** 2))]
+
+    def frame(step, t, state):
+        q = prob.to_physical(state)
+        times.append(t)
+        means.append(float(np.mean(q.real**2 + q.imag**2)))
+
+    t0 = time.perf_counter()
+    step, _ = integrate(prob, stepper, v, t_end=t_end, dt=dt, every=1.0, max_amplitude2=1e12, on_frame=frame)
+    return time.perf_counter() - t0, step, np.array(times), np.array(means), setup
+
+
+# ---------------------------------------------------------------------- py-pde, Dedalus
+def pypde_run(shape, b, c, dt, t_end, q0):
+    """py-pde with its explicit Runge-Kutta stepper at fixed dt (1D and 2D)."""
+    import pde
+
+    grid = pde.CartesianGrid([[0, LENGTH]] * len(shape), list(shape), periodic=True)
+    eq = pde.PDE({"A": f"A + {complex(1, b)} * laplace(A) - {complex(1, c)} * A * abs(A)**2"}, is_sde=False)
+    field = pde.ScalarField(grid, q0.astype(complex), dtype=complex)
+    tracker = pde.trackers.DataTracker(lambda f, t: float(np.mean(np.abs(f.data) ** 2)), interrupts=1.0)
+    t0 = time.perf_counter()
+    eq.solve(field, t_range=t_end, dt=dt, solver="runge-kutta", adaptive=False, tracker=[tracker])
+    wall = time.perf_counter() - t0
+    return wall, int(round(t_end / dt)), np.array(tracker.times), np.array(tracker.data)
+
+
+def dedalus_available():
+    try:
+        import dedalus.public  # noqa: F401
+    except ImportError as err:
+        return f"Dedalus 3 not importable ({err}); skipped"
+    return None
+
+
+# ---------------------------------------------------------------------- table
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--t-end", type=float, default=100.0)
+    parser.add_argument("--dt", type=float, default=0.05)
+    parser.add_argument("--sizes", nargs="+", default=["256", "128x128", "256x256"])
+    parser.add_argument("--params", nargs="+", default=["0.5,-1.2", "2,-2"])
+    parser.add_argument("--schemes", nargs="+", default=["etdrk4", "cnab2", "sbdf2", "strang"])
+    parser.add_argument("--repeat", type=int, default=2, help="best of this many runs per method")
+    parser.add_argument("--pypde", action="store_true", help="also time py-pde (numba compile ~20 s per shape)")
+    args = parser.parse_args()
+
+    from cgle.steppers import registry
+
+    cold, warm = compile_times()
+    print(f"numba kernels: {cold:.2f} s to compile (empty cache), {warm:.2f} s to load (warm cache)")
+    note = dedalus_available()
+    if note:
+        print(note)
+    schemes = [s for s in args.schemes if s in registry()]
+    missing = [s for s in args.schemes if s not in registry()]
+    if missing:
+        print("not registered, skipped: " + ", ".join(missing))
+    print(f"t_end = {args.t_end:g}, dt = {args.dt:g}, box side {LENGTH:g}, threads = 1\n")
+    header = f"{'grid':>9} {'b,c':>9} {'method':>16} {'steps':>6} {'wall s':>8} {'ms/step':>8} {'x base':>7} " \
+             f"{'<|A|2>(T)':>10} {'avg 2nd half':>12}"
+    print(header)
+    print("-" * len(header))
+    with threadpool_limits(1):
+        for size in args.sizes:
+            shape = tuple(int(s) for s in size.split("x"))
+            q0 = initial_noise(shape)
+            for bc in args.params:
+                b, c = (float(s) for s in bc.split(","))
+                rows = []
+                # best of --repeat, the methods interleaved so load changes hit all of them
+                best = {}
+                for _ in range(args.repeat):
+                    wall, steps, times, means = numpy_etdrk4(shape, b, c, args.dt, args.t_end, q0)
+                    if "numpy etdrk4" not in best or wall < best["numpy etdrk4"][1]:
+                        best["numpy etdrk4"] = (steps, wall, times, means, "")
+                    for scheme in schemes:
+                        # warm-up: numba kernels loaded, phi functions and FFT plans cached
+                        cgle_run(shape, b, c, args.dt, 1.0, q0, scheme)
+                        wall, steps, times, means, setup = cgle_run(shape, b, c, args.dt, args.t_end, q0, scheme)
+                        key = f"cgle {scheme}"
+                        if key not in best or wall < best[key][1]:
+                            best[key] = (steps, wall, times, means, f"setup {setup:.2f} s")
+                base = best["numpy etdrk4"][1]
+                rows = [(name,) + row for name, row in best.items()]
+                if args.pypde:
+                    try:
+                        t_c = time.perf_counter()
+                        pypde_run(shape, b, c, args.dt, args.dt * 2, q0)
+                        compile_s = time.perf_counter() - t_c
+                        wall, steps, times, means = pypde_run(shape, b, c, args.dt, args.t_end, q0)
+                        rows.append(("py-pde rk4", steps, wall, times, means, f"compile {compile_s:.1f} s"))
+                    except ImportError as err:
+                        print(f"py-pde not importable ({err}); skipped")
+                for name, steps, wall, times, means, extra in rows:
+                    half = times >= args.t_end / 2
+                    print(f"{size:>9} {bc:>9} {name:>16} {steps:>6} {wall:>8.2f} {1e3 * wall / steps:>8.3f} "
+                          f"{wall / base:>7.2f} {means[-1]:>10.5f} {np.mean(means[half]):>12.5f}  {extra}")
+                sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
