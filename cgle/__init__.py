@@ -18,6 +18,7 @@ from cgle.errors import BlowUp  # noqa: E402
 from cgle.model import Problem, build  # noqa: E402
 from cgle.output import open_trajectory  # noqa: E402
 from cgle.runner import RunExists, RunFailed, run  # noqa: E402
+from cgle import stability  # noqa: E402  (submodule: eigenvalues, growth, resolvent, H2)
 
 __all__ = [
     "__version__",
@@ -31,4 +32,5 @@ __all__ = [
     "RunExists",
     "BlowUp",
     "open_trajectory",
+    "stability",
 ]
