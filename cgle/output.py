@@ -16,6 +16,8 @@ This module knows nothing of physics: it stores the arrays it is handed.
 
 import io
 import os
+import re
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,6 +30,31 @@ FORMAT_VERSION = 1
 
 class OutputError(RuntimeError):
     """The output file cannot be created or written; the message says why."""
+
+
+class DiskFull(OutputError):
+    """Free space on the output disk fell below the reserve; nothing was written past it."""
+
+
+# keep this much free on the output disk (a checkpoint and a clean close must still fit)
+MIN_FREE_BYTES = int(os.environ.get("CGLE_MIN_FREE_BYTES", 64 * 2**20))
+
+
+def _reason(err):
+    """The operating system's words inside an HDF5 error, else its first line."""
+    text = str(err)
+    match = re.search(r"error message = '([^']+)'", text)
+    return match.group(1) if match else text.splitlines()[0]
+
+
+def check_free_space(path, needed=0):
+    """Raise DiskFull unless the disk holding ``path`` has ``needed`` bytes plus the reserve."""
+    free = shutil.disk_usage(Path(path).parent).free
+    if free < needed + MIN_FREE_BYTES:
+        raise DiskFull(
+            f"the disk holding {path} is (nearly) full: {free / 2**20:.1f} MiB free, "
+            f"{(needed + MIN_FREE_BYTES) / 2**20:.1f} MiB needed (a {MIN_FREE_BYTES / 2**20:.0f} MiB reserve included)"
+        )
 
 
 def _now():
@@ -63,6 +90,7 @@ class TrajectoryWriter:
         self.frame_shape = tuple(len(c) for c in coords.values())
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            check_free_space(self.path)
             self.file = h5py.File(self.path, "w", libver="latest")
         except OSError as err:
             raise OutputError(f"cannot create output file {self.path}: {err.strerror or err}") from None
@@ -107,7 +135,7 @@ class TrajectoryWriter:
                 self.energy.dims[0].attach_scale(t)
             ck = f.create_group("checkpoint")
             for slot in (0, 1):
-                ck.create_dataset(f"slot{slot}", shape=(0,), maxshape=(None,), dtype="u1", chunks=(65536,))
+                ck.create_dataset(f"slot{slot}", shape=(0,), maxshape=(None,), dtype="u1", chunks=(16384,))
             # active slot (-1: none yet) and the number of frames it belongs to
             ck.create_dataset("active", data=np.array([-1, 0], dtype="i8"))
             self.t = t
@@ -184,15 +212,24 @@ class TrajectoryWriter:
         f.swmr_mode = True
         return self
 
+    @property
+    def frame_bytes(self):
+        """Bytes one frame adds to the file (q as complex128, t and energy as float64)."""
+        return 16 * int(np.prod(self.frame_shape)) + 16
+
     def _abandon(self):
+        """Close after a failed write; the file may be unclosable, and HDF5 reports that
+        as OSError or RuntimeError. What was flushed before stays readable (SWMR)."""
         try:
             self.file.close()
-        except OSError:
-            pass
+        except (OSError, RuntimeError) as err:
+            self.close_error = err
 
     def append(self, t, q, energy):
-        """Write one frame and flush it to disk."""
+        """Write one frame and flush it to disk (DiskFull, before writing, when the
+        disk is nearly full)."""
         n = self.nframes
+        check_free_space(self.path, 4 * self.frame_bytes)
         try:
             self.t.resize((n + 1,))
             self.t[n] = t
@@ -205,8 +242,8 @@ class TrajectoryWriter:
                 self.energy[n] = energy
                 self.energy.flush()
             self.t.flush()
-        except OSError as err:
-            raise OutputError(f"cannot write frame {n} to {self.path} (disk full or removed?): {err}") from None
+        except (OSError, RuntimeError) as err:  # HDF5 reports failed writes as either
+            raise OutputError(f"cannot write frame {n} to {self.path} (disk full or removed?): {_reason(err)}") from None
         self.nframes = n + 1
 
     def checkpoint(self, arrays):
@@ -225,8 +262,9 @@ class TrajectoryWriter:
             d.flush()
             ck["active"][:] = np.array([slot, self.nframes], dtype="i8")
             ck["active"].flush()
-        except OSError as err:
-            raise OutputError(f"cannot write a checkpoint to {self.path}: {err}") from None
+        except (OSError, RuntimeError) as err:
+            raise OutputError(f"cannot write a checkpoint to {self.path} (disk full or removed?): "
+                              f"{_reason(err)}") from None
 
     def close(self, status, message=""):
         """Close the file and record how the run ended."""
