@@ -695,8 +695,6 @@ def _client(scheduler, workers, n_runs):
             yield client
         return
     n = default_workers() if workers is None else workers
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"workers must be an integer >= 1 (got {workers!r})")
     with local_cluster(max(1, min(n, n_runs))) as cluster, Client(cluster) as client:
         yield client
 
@@ -769,6 +767,8 @@ def run_sweep(sweep, *, directory=None, scheduler=None, workers=None, resume=Fal
     from distributed.scheduler import KilledWorker
 
     started = time.perf_counter()
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be an integer >= 1 (got {workers!r})")
     sweep = load_sweep(sweep)
     directory = Path(directory if directory is not None else sweep.directory)
     retries = sweep.retries if retries is None else integer(ge=0)("retries", retries)

@@ -15,8 +15,6 @@ What is checked against what:
 import math
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +27,6 @@ from cgle.config import ConfigError, to_dict
 from cgle.output import finalize
 from cgle.sweep import (RESULT_COLUMNS, THREAD_CAPS, capped_threads, execute_run, load_sweep, local_cluster,
                         make_run_id, read_manifest, run_sweep)
-
-REPO = Path(__file__).resolve().parents[1]
 
 # a small, fast flow-form base: standard values, N = 40, noise of amplitude 1e-3
 BASE = {
@@ -197,6 +193,22 @@ def test_stability_map_crosses_zero_at_the_analytic_mu_c(scheduler, tmp_path):
     assert analytic_mu_c(0.2) == pytest.approx(0.397689, abs=5e-7)  # physics.md
     flow = load_sweep(spec).runs[0].config.flow
     np.testing.assert_allclose(critical_mu0(flow, cus), [analytic_mu_c(c) for c in cus], rtol=1e-13)
+    # resume: the files decide. All complete: nothing to do; without the manifest the
+    # figures come back from the files; a changed base config makes every file stale.
+    first = pd.read_csv(result.manifest)
+    assert run_sweep(spec, directory=tmp_path, scheduler=scheduler, resume=True).skipped == 14
+    result.manifest.unlink()
+    again = run_sweep(spec, directory=tmp_path, scheduler=scheduler, resume=True)
+    assert again.skipped == 14
+    rebuilt = pd.read_csv(again.manifest)
+    for column in ("run_id", "status", "lambda0_real", "lambda0_imag", "final_energy", "saturated_amplitude",
+                   "t_final", "frames", "file"):
+        pd.testing.assert_series_equal(rebuilt[column], first[column])
+    changed = {**spec, "base": {**spec["base"], "initial": {**BASE["initial"], "seed": 8}}}
+    redone = run_sweep(changed, directory=tmp_path, scheduler=scheduler, resume=True)
+    assert redone.skipped == 0 and not redone.failed
+    assert [r["run_id"] for r in redone.rows] == list(first["run_id"])  # ids depend on the parameters only
+
     fig = plot_stability_map(result.manifest, tmp_path / "map.png")
     assert (tmp_path / "map.png").stat().st_size > 0
     ax = fig.axes[0]
@@ -227,8 +239,17 @@ def test_killed_workers_are_retried_or_recorded_and_resume_completes(scheduler, 
     sweep = load_sweep(spec)
     ids = {r.params["flow.mu0"]: r.run_id for r in sweep.runs}
     seen = []
+
+    def check_manifest(row, done, total):
+        # after every finished run the manifest on disk lists every run, and exactly
+        # `done` of them are finished
+        table = pd.read_csv(tmp_path / "manifest.csv")
+        assert sorted(table["run_id"]) == sorted(ids.values()) and total == 4
+        assert (table["status"] != "pending").sum() == done
+        seen.append((row["run_id"], done, total))
+
     result = run_sweep(sweep, directory=tmp_path, scheduler=scheduler, runner=dying_runner,
-                       on_result=lambda row, done, total: seen.append((row["run_id"], done, total)))
+                       on_result=check_manifest)
     table = pd.read_csv(result.manifest).set_index("run_id")
     assert sorted(table.index) == sorted(ids.values())  # nothing missing
     assert sorted(r for r, _, _ in seen) == sorted(ids.values()) and [d for _, d, _ in seen] == [1, 2, 3, 4]
@@ -299,31 +320,39 @@ def test_thread_caps_in_force_inside_workers(scheduler):
         assert numba_outside == numba_inside == numba_max == 1
 
 
-def test_cli_sweep_default_cluster_resume_and_plot(tmp_path):
+def test_cli_sweep_default_cluster_resume_and_plot(tmp_path, monkeypatch, capsys):
     """`cgle sweep` on its own LocalCluster; exit codes 0 / 1 / 2; --resume; sweep-plot."""
-    base = tmp_path / "base.yaml"
-    base.write_text("flow: {mu0: 0.41, beta: 0.1}\ngrid: {n: 40}\ninitial: {kind: noise, amplitude: 1.0e-3}\n"
-                    "time: {dt: 0.5, t_end: 2.0}\n")
+    from cgle.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.yaml").write_text("flow: {mu0: 0.41, beta: 0.1}\ngrid: {n: 40}\n"
+                                        "initial: {kind: noise, amplitude: 1.0e-3}\ntime: {dt: 0.5, t_end: 2.0}\n")
     (tmp_path / "s.yaml").write_text("name: cli\nbase: base.yaml\nvary: {flow.mu0: [0.38, 0.42]}\n")
     (tmp_path / "bad.yaml").write_text("base: base.yaml\nvary: {flow.mu0: [x]}\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
 
     def cgle_cli(*args):
-        return subprocess.run([sys.executable, "-m", "cgle", *args], cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=120)
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
 
-    first = cgle_cli("sweep", "s.yaml", "--workers", "2")
-    assert first.returncode == 0, first.stderr
+    code, out, err = cgle_cli("sweep", "s.yaml", "--workers", "2")
+    assert code == 0, err
     rows = read_manifest(tmp_path / "runs" / "cli" / "manifest.csv")
     assert [r["status"] for r in rows] == ["complete", "complete"]
     assert [r["lambda0_real"] > 0 for r in rows] == [False, True]  # mu_c = 0.3977 lies between
-    again = cgle_cli("sweep", "s.yaml")
-    assert again.returncode == 1 and "--resume" in again.stderr and "Traceback" not in again.stderr
-    resumed = cgle_cli("sweep", "s.yaml", "--resume")
-    assert resumed.returncode == 0 and "2 already complete and skipped" in resumed.stdout
-    bad = cgle_cli("sweep", "bad.yaml")
-    assert bad.returncode == 2 and "config error at vary.flow.mu0" in bad.stderr and "Traceback" not in bad.stderr
-    plot = cgle_cli("sweep-plot", "runs/cli/manifest.csv", "-o", "map.png", "--y", "")
-    assert plot.returncode == 0 and (tmp_path / "map.png").stat().st_size > 0
-    missing = cgle_cli("sweep-plot", "nope.csv")
-    assert missing.returncode == 2
+    code, out, err = cgle_cli("sweep", "s.yaml")
+    assert code == 1 and "--resume" in err
+    code, out, err = cgle_cli("sweep", "s.yaml", "--resume")
+    assert code == 0 and "2 already complete and skipped" in out
+    code, out, err = cgle_cli("sweep", "bad.yaml")
+    assert code == 2 and err.startswith("cgle: config error at vary.flow.mu0: must be a real number")
+    code, out, err = cgle_cli("sweep", "nope.yaml")
+    assert code == 2 and "not found" in err
+    code, out, err = cgle_cli("sweep", "s.yaml", "--resume", "--workers", "0")
+    assert code == 2 and "workers must be an integer >= 1 (got 0)" in err
+    code, out, err = cgle_cli("sweep-plot", "runs/cli/manifest.csv", "-o", "map.png", "--y", "")
+    assert code == 0 and (tmp_path / "map.png").stat().st_size > 0
+    code, out, err = cgle_cli("sweep-plot", "nope.csv")
+    assert code == 2 and "manifest not found" in err
+    code, out, err = cgle_cli("sweep-plot", "runs/cli/manifest.csv", "--x", "flow.U")
+    assert code == 2 and "no column 'flow.U'" in err
