@@ -150,11 +150,14 @@ def plot_stability_map(manifest, output=None, *, x="flow.mu0", y="flow.cu", valu
         mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap="RdBu_r", vmin=-span, vmax=span)
         fig.colorbar(mesh, ax=ax, label=label)
         if len(xs) > 1 and len(ys) > 1 and finite.size and finite.min() < 0 < finite.max():
-            ax.contour(xs, ys, grid, levels=[0.0], colors="k", linewidths=1.0)
+            ax.contour(xs, ys, grid, levels=[0.0], colors="tab:green", linewidths=2.5)
+            # a contour set has no legend entry of its own
+            ax.plot([], [], color="tab:green", lw=2.5, label=f"{label} = 0 (sweep, interpolated)")
         if flow is not None and x == "flow.mu0" and y == "flow.cu" and flow.mu2 < 0:
             cu = np.linspace(ys.min(), ys.max(), 200)
             ax.plot(critical_mu0(flow, cu), cu, "k--", label="analytic $\\mu_c(c_u)$")
             ax.set_xlim(xs.min() - 0.5 * _step(xs), xs.max() + 0.5 * _step(xs))
+        if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="best")
         ax.set_ylabel(y)
     ax.set_xlabel(x)
