@@ -54,6 +54,7 @@ def cmd_run(args):
     from cgle.config import ConfigError, load_config
     from cgle.initial import InitialConditionError
     from cgle.output import OutputError, open_trajectory
+    from cgle.precheck import UnstableTimeStep
     from cgle.runner import RunExists, RunFailed, run
 
     try:
@@ -67,7 +68,7 @@ def cmd_run(args):
     try:
         run(cfg, path, resume=args.resume, overwrite=args.overwrite, progress=progress if show else None,
             handle_signals=True)
-    except (InitialConditionError, ConfigError) as err:
+    except (InitialConditionError, ConfigError, UnstableTimeStep) as err:
         return _error(str(err), EXIT_USAGE)
     except RunExists as err:
         return _error(str(err), EXIT_FAILED)

@@ -23,6 +23,7 @@ from cgle.initial import initial_condition
 from cgle.integrate import StopRequested, integrate
 from cgle.model import build
 from cgle.output import OutputError, TrajectoryWriter, open_trajectory
+from cgle import precheck
 from cgle.steppers import make_stepper
 
 
@@ -166,7 +167,7 @@ def run(config, output=None, *, resume=False, overwrite=False, progress=None, ha
         _check_existing(path, overwrite)
 
     prob = build(cfg)
-    stepper = make_stepper(cfg.time.scheme, prob)
+    stepper = make_stepper(cfg.time.scheme, prob, rtol=cfg.time.rtol, atol=cfg.time.atol)
     forcing = make_forcing(cfg.forcing, prob)
     dt = cfg.time.dt
     frames_per_checkpoint = int(round((cfg.output.checkpoint_every or cfg.output.every) / cfg.output.every))
@@ -183,6 +184,9 @@ def run(config, output=None, *, resume=False, overwrite=False, progress=None, ha
     else:
         q0 = initial_condition(cfg, prob)
         v = prob.to_state(q0)
+        if cfg.time.rtol is None:
+            # dt-stability pre-check: time.precheck error raises UnstableTimeStep, warn warns, off skips
+            precheck.enforce(prob, stepper, dt, v, cfg.time.precheck)
         step, t = 0, 0.0
         coords = {"x": prob.x} if cfg.ndim == 1 else {"x": prob.x, "y": prob.y}
         attrs = {

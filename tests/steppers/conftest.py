@@ -1,0 +1,23 @@
+"""Fixtures for the stepper tests (the problems live in stepper_problems.py)."""
+
+import numpy as np
+import pytest
+
+import cgle
+
+from stepper_problems import FORUM, PlaneWave, scipy_reference
+
+
+@pytest.fixture(scope="session")
+def forum():
+    """(problem, q0, T, q(T)): Gaussian of amplitude 1 and width 3 on N = 64 nodes."""
+    prob = cgle.build(FORUM)
+    q0 = np.exp(-((prob.x / 3.0) ** 2)).astype(complex)
+    T = 2.0
+    (ref,) = scipy_reference(prob, q0, [T])
+    return prob, q0, T, ref
+
+
+@pytest.fixture(scope="session")
+def plane_wave():
+    return PlaneWave()
