@@ -419,3 +419,37 @@ def test_cli_stability_errors(tmp_path, capsys):
     assert main(["stability", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "flow.mu0" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- other grids
+
+
+def test_chebyshev_grid_agrees_with_hermite_and_the_analytic_modes(forum):
+    # the forum operator on [-60, 80] with q = 0 at the ends: the modes are negligible there
+    cheb = cgle.build({**FORUM, "grid": {"basis": "chebyshev", "n": 200, "domain": [-60.0, 80.0]}})
+    lam = st.eigenvalues(cheb, 3)
+    np.testing.assert_allclose(lam, st.analytic_eigenvalues(cheb.config.equation, 3), rtol=0, atol=1e-8)
+    # no analytic spectrum is claimed off the real line
+    assert st.spectrum(cheb, 3).analytic is None
+    g_cheb = st.max_transient_growth(cheb, t_max=30.0, n_scan=30)
+    g_herm = st.max_transient_growth(forum, t_max=30.0, n_scan=30)
+    assert g_cheb.gain == pytest.approx(g_herm.gain, rel=1e-6)
+    assert g_cheb.t == pytest.approx(g_herm.t, abs=1e-3)
+
+
+def test_fourier_problems_use_the_normal_shortcuts():
+    prob = cgle.build({"equation": {"nu": 0.5, "gamma": "1+2j", "mu": [-0.1]},
+                       "grid": {"basis": "fourier", "n": 32, "length": 20.0}})
+    k = 2 * np.pi * np.fft.fftfreq(32, d=20.0 / 32)
+    k1 = k.copy()
+    k1[16] = 0.0  # the first derivative drops the Nyquist mode (cgle.fourier.wavenumbers)
+    symbol = -0.1 - (1 + 2j) * k**2 - 0.5j * k1
+    lam = st.eigenvalues(prob)
+    np.testing.assert_allclose(np.sort_complex(lam), np.sort_complex(symbol), atol=1e-12)
+    assert lam[0] == pytest.approx(-0.1)
+    np.testing.assert_allclose(st.transient_growth(prob, [0.0, 2.0]), np.exp(-0.1 * np.array([0.0, 2.0])))
+    z = np.array([0.3 + 0.1j, -1.0 - 2.0j])
+    np.testing.assert_allclose(st.pseudospectrum(prob, z), np.min(np.abs(z[:, None] - symbol), axis=1))
+    assert st.resolvent_gain(prob, 0.0) == pytest.approx(10.0)
+    with pytest.raises(ValueError, match="dense operator"):
+        st.h2_norm(prob, np.ones(32), np.ones(32))
