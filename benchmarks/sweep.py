@@ -34,6 +34,7 @@ if "--no-env-caps" not in sys.argv:
     os.environ.update(CAPS)
 
 import argparse  # noqa: E402
+import logging  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -142,6 +143,8 @@ def main(argv=None):
                 for k in (1, 2):
                     passes[k].append(sweep_pass(sweep, work / f"workers{k}-{i}", clusters[k][1]))
         finally:
+            # closing a cluster logs the comms it cuts; those are not results
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
             for cluster, client in clusters.values():
                 client.close()
                 cluster.close()

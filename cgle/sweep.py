@@ -163,7 +163,22 @@ class SweepRun:
 
 @dataclass(frozen=True)
 class Sweep:
-    """An expanded sweep: its name, output directory, varied keys and runs."""
+    """An expanded sweep.
+
+    Attributes
+    ----------
+    name : str
+    directory : Path
+        Default output directory (``runs/<name>`` unless the file says otherwise).
+    keys : tuple of str
+        The varied dotted keys, in manifest column order.
+    runs : tuple of SweepRun
+        In execution order.
+    retries : int
+        Resubmissions of a run whose worker process died.
+    base : Config
+        The base config with the ``set`` entries applied.
+    """
 
     name: str
     directory: Path
@@ -228,9 +243,11 @@ def _value_list(key, raw):
     return list(raw)
 
 
-def _lookup(data, dotted):
+def _lookup(data, dotted, default):
     node = data
     for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
         node = node[part]
     return node
 
@@ -244,7 +261,7 @@ def _resolve(base, key, values, where, distinct=True):
             cfg = with_values(base, {key: value})
         except ConfigError as err:
             raise _rekey(err, where, same_key=key) from None
-        resolved.append(_lookup(to_dict(cfg), key))
+        resolved.append(_lookup(to_dict(cfg), key, value))
     if distinct:
         _check_distinct(where, resolved, values)
     return resolved
