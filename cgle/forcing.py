@@ -7,7 +7,7 @@ The forced equation is the Ito SDE
 with W(t) one scalar complex circular Wiener process: dW = (dW_r + i dW_i) / sqrt(2) with
 dW_r, dW_i independent real Wiener increments, so E[dW dW^*] = dt and E[dW dW] = 0. The
 noise is a single stochastic input u = dW/dt acting through the actuator shape f, the
-input matrix B = f of Bagheri et al. (2009) (disturbance source upstream, x0 = -11,
+input matrix B = f of Bagheri et al. (Appl. Mech. Rev. 62, 020803, 2009) (a disturbance source upstream, x0 = -11,
 width 1.6 in the Ilak lineage); it is white in time and fully correlated in space.
 After every deterministic step of size h the loop in :mod:`cgle.integrate` calls
 :meth:`WhiteNoiseForcing.apply`, which adds the Euler-Maruyama increment

@@ -13,10 +13,9 @@ roundoff). Every M-norm of an operator A equals the 2-norm of the similar matrix
 M^(1/2) A M^(-1/2); this module forms F = M^(1/2) L M^(-1/2) once per call and works with
 F, so matrix functions and singular values are those of ordinary 2-norm theory.
 
-Contents (Bagheri, Henningson, Hoepffner & Schmid, Appl. Mech. Rev. 62, 020803, 2009,
-"Input-output analysis, model reduction and control of the flat-plate boundary layer";
-and the Ginzburg-Landau review: Bagheri, Henningson, Hoepffner & Schmid, "The
-Ginzburg-Landau equation as a model for flow control", same volume):
+Contents (after Bagheri, Henningson, Hoepffner & Schmid, "Input-output analysis and
+control design applied to a linear model of spatially developing flows", Appl. Mech.
+Rev. 62, 020803, 2009, which uses this equation as its model):
 
 - :func:`eigenvalues` / :func:`spectrum`: global modes, sorted by growth rate, with the
   analytic Hermite-function eigenvalues when mu(x) is quadratic (:func:`analytic_eigenvalues`,
@@ -127,7 +126,7 @@ def analytic_eigenvalues(equation, k):
     """The first ``k`` global-mode eigenvalues on the real line for quadratic mu(x).
 
     For mu(x) = c1 - c2 (x - x_s)^2 (physics.md; Chomaz, Huerre & Redekopp 1988;
-    Bagheri et al. 2009, eq. (11)):
+    Bagheri et al. 2009):
 
         lambda_n = c1 - nu^2 / (4 gamma) - (2n + 1) gamma chi^2,   chi^4 = c2 / gamma,
 
@@ -391,7 +390,7 @@ def _check_times(t):
 def transient_growth(prob, t):
     """Amplitude gain G(t) = max_q0 ||exp(L t) q0||_M / ||q0||_M.
 
-    G(t) = sigma_max(exp(F t)), F = M^(1/2) L M^(-1/2) (Bagheri et al. 2009, sec. on
+    G(t) = sigma_max(exp(F t)), F = M^(1/2) L M^(-1/2) (Bagheri et al. 2009, on
     transient growth); exp by ``scipy.linalg.expm`` (scaling and squaring), never by
     eigenvectors, which are ill-conditioned for the non-normal L.
 
@@ -875,7 +874,7 @@ class LocalStability:
 
     For frozen coefficients at x the dispersion relation of q ~ exp(i k x + lambda t) is
     lambda(k; x) = mu(x) - i nu k - gamma k^2 (Huerre & Monkewitz, Annu. Rev. Fluid
-    Mech. 22, 1990; Bagheri et al. 2009, sec. 2).
+    Mech. 22, 1990; Bagheri et al. 2009).
 
     Attributes
     ----------
