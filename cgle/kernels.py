@@ -164,14 +164,17 @@ def scaled_max_error(e, y0, y1, rtol, atol):
     for j in range(e.size):
         s = atol + rtol * max(abs(y0[j]), abs(y1[j]))
         r = abs(e[j]) / s
-        if not r <= worst:  # also catches NaN
+        if r != r:
+            return r  # NaN: the step failed
+        if r > worst:
             worst = r
     return worst
 
 
 def scaled_max_error_numpy(e, y0, y1, rtol, atol):
     s = atol + rtol * np.maximum(np.abs(y0), np.abs(y1))
-    return float(np.max(np.abs(e) / s))
+    r = np.abs(e) / s
+    return float(np.nan) if np.isnan(r).any() else float(r.max(initial=0.0))
 
 
 @numba.njit(cache=True)

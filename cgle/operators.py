@@ -148,7 +148,10 @@ class DenseOperator:
         return DenseBlockRow([A.matrix for A in operators])
 
     def eigenvalues(self):
-        return scipy.linalg.eigvals(self.matrix)
+        """Eigenvalues (computed once; the matrix is not changed after construction)."""
+        if getattr(self, "_eigenvalues", None) is None:
+            self._eigenvalues = scipy.linalg.eigvals(self.matrix)
+        return self._eigenvalues.copy()
 
     def to_matrix(self):
         return self.matrix

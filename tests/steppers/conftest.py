@@ -3,9 +3,18 @@
 import numpy as np
 import pytest
 
+from threadpoolctl import threadpool_limits
+
 import cgle
 
 from stepper_problems import FORUM, PlaneWave, scipy_reference
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _single_threaded_blas():
+    """N <= 220 matrices: one BLAS thread is fastest (and threads thrash on a shared machine)."""
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture(scope="session")

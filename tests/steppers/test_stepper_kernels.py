@@ -1,0 +1,47 @@
+"""The numba kernels used by the steppers agree with their NumPy twins."""
+
+import numpy as np
+
+from cgle import kernels
+
+
+def rand(rng, *shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+def test_diagonal_row():
+    rng = np.random.default_rng(0)
+    S, X = rand(rng, 4, 37), rand(rng, 4, 37)
+    out = np.empty(37, dtype=complex)
+    kernels.diagonal_row(S, X, out)
+    np.testing.assert_allclose(out, kernels.diagonal_row_numpy(S, X), rtol=1e-14)
+
+
+def test_stage_sum_skips_zero_coefficients():
+    rng = np.random.default_rng(1)
+    base, K = rand(rng, 29), rand(rng, 5, 29)
+    coef = np.array([0.5, 0.0, -2.0 + 1j, 0.0, 3.0], dtype=complex)
+    K[1] = np.nan  # a zero coefficient must not touch its row (0 * NaN would be NaN)
+    out = np.empty(29, dtype=complex)
+    kernels.stage_sum(base, 0.1, coef, K, out)
+    keep = coef != 0
+    np.testing.assert_allclose(out, kernels.stage_sum_numpy(base, 0.1, coef[keep], K[keep]), rtol=1e-14)
+    # in place: out may be base
+    expected = out.copy()
+    kernels.stage_sum(base, 0.1, coef, K, base)
+    np.testing.assert_array_equal(base, expected)
+
+
+def test_scaled_max_error_and_same_values():
+    rng = np.random.default_rng(2)
+    e, y0, y1 = rand(rng, 50), rand(rng, 50), rand(rng, 50)
+    assert np.isclose(kernels.scaled_max_error(e, y0, y1, 1e-3, 1e-6),
+                      kernels.scaled_max_error_numpy(e, y0, y1, 1e-3, 1e-6), rtol=1e-14)
+    e[7] = np.nan
+    assert np.isnan(kernels.scaled_max_error(e, y0, y1, 1e-3, 1e-6))
+    assert kernels.same_values(y0, y0.copy()) and kernels.same_values_numpy(y0, y0.copy())
+    z = y0.copy()
+    z[3] += 1e-300
+    assert kernels.same_values(y0, z) == kernels.same_values_numpy(y0, z)
+    z[3] = y0[3] * (1 + 1e-15)
+    assert not kernels.same_values(y0, z) and not kernels.same_values_numpy(y0, z)
