@@ -22,7 +22,7 @@ from cgle.forcing import make_forcing
 from cgle.initial import initial_condition
 from cgle.integrate import StopRequested, integrate
 from cgle.model import build
-from cgle.output import OutputError, TrajectoryWriter, open_trajectory
+from cgle.output import DiskFull, OutputError, TrajectoryWriter, check_free_space, open_trajectory
 from cgle import precheck
 from cgle.steppers import make_stepper
 
@@ -167,6 +167,14 @@ def run(config, output=None, *, resume=False, overwrite=False, progress=None, ha
         _check_existing(path, overwrite)
 
     prob = build(cfg)
+    # refuse at once when the whole (uncompressed) trajectory cannot fit on the disk
+    frames = int(round(cfg.time.t_end / cfg.output.every)) + 1
+    frame_bytes = 16 * int(np.prod(prob.shape)) * ("q" in cfg.output.fields) + 16
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create the output directory {path.parent}: {err.strerror or err}") from None
+    check_free_space(path, frames * frame_bytes)
     stepper = make_stepper(cfg.time.scheme, prob, rtol=cfg.time.rtol, atol=cfg.time.atol)
     forcing = make_forcing(cfg.forcing, prob)
     dt = cfg.time.dt
@@ -246,6 +254,10 @@ def run(config, output=None, *, resume=False, overwrite=False, progress=None, ha
         status = "interrupted"
         message = (f"interrupted by {name} at t = {t:g} (step {step}); a checkpoint was written: "
                    f"continue with `cgle run CONFIG --resume`")
+    except DiskFull as err:
+        # the last checkpoint is on disk already; writing another could fail
+        status = "failed"
+        message = f"{err}; stopped before writing more: free some space and continue with `cgle run CONFIG --resume`"
     except OutputError:
         writer._abandon()
         raise
