@@ -123,6 +123,46 @@ def cmd_plot(args):
     return 0
 
 
+def cmd_analyze(args):
+    from cgle.analysis import analysis_figure, analyze
+
+    if args.clusters < 1:
+        return _error(f"--clusters must be >= 1 (got {args.clusters})", EXIT_USAGE)
+    figure = args.output or str(Path(args.run).with_name(Path(args.run).stem + "_analysis.png"))
+    try:
+        result = analyze(args.run, n_regimes=args.clusters)
+    except FileNotFoundError as err:
+        return _error(str(err), EXIT_USAGE)
+    except KeyError as err:
+        return _error(f"cannot analyse {args.run}: {err.args[0]}", EXIT_FAILED)
+    except (OSError, ValueError, RuntimeError) as err:
+        return _error(f"cannot analyse {args.run}: {err}", EXIT_FAILED)
+    reg = result.regimes
+    sampled = f", every {result.stride}th frame" if result.stride > 1 else ""
+    dropped = f", {result.dropped} non-finite left out" if result.dropped else ""
+    print(f"file:     {result.path} ({result.status}, {result.frames} frames{sampled}{dropped})")
+    print(f"regimes:  {reg.count} ({reg.method} linkage of |q| frames, at most {reg.requested})")
+    for r, runs in enumerate(reg.intervals, start=1):
+        spans = ", ".join(f"t = {a:g} .. {b:g}" for a, b in runs)
+        n = int((reg.labels == r).sum())
+        print(f"  {r}: {n} frame{'' if n == 1 else 's'}: {spans}")
+    if result.correlation is not None:
+        import numpy as np
+
+        R = result.correlation
+        undefined = int(np.count_nonzero(np.isnan(np.diag(R))))
+        defined = R[np.isfinite(R)]
+        low = f"min R = {defined.min():.4g}" if defined.size else "undefined everywhere"
+        print(f"correlation of |q| across x: {R.shape[0]} x {R.shape[1]}, {low}"
+              + (f", {undefined} points with constant |q| (undefined)" if undefined else ""))
+    try:
+        analysis_figure(result).savefig(figure, dpi=110)
+    except OSError as err:
+        return _error(f"cannot write the figure {figure}: {err}", EXIT_FAILED)
+    print(f"figure:   {figure}")
+    return 0
+
+
 def cmd_info(args):
     import numpy as np
 
@@ -310,6 +350,13 @@ def build_parser():
     p.add_argument("run", help="trajectory file (.h5); complete, failed or still running")
     p.add_argument("-o", "--output", help="PNG file (default: RUN.png beside the run file)")
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("analyze", help="regimes of a run's snapshots (hierarchical clustering) and the "
+                       "correlation of |q| across x, printed and drawn as PNG")
+    p.add_argument("run", help="trajectory file (.h5); complete, failed or still running")
+    p.add_argument("--clusters", type=int, default=3, help="largest number of regimes (default 3)")
+    p.add_argument("-o", "--output", help="PNG file (default: RUN_analysis.png beside the run file)")
+    p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("info", help="status, times, frames and config of a run file")
     p.add_argument("run", help="trajectory file (.h5)")
