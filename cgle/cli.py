@@ -6,6 +6,7 @@ Errors are printed as one paragraph, never as a traceback.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -73,7 +74,12 @@ def cmd_run(args):
     except RunExists as err:
         return _error(str(err), EXIT_FAILED)
     except OutputError as err:
-        return _error(str(err), EXIT_FAILED)
+        _error(str(err), EXIT_FAILED)
+        # a failed HDF5 write can leave objects that fail again when the interpreter
+        # tears them down; what was flushed before is safe on disk, so leave at once
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_FAILED)
     except RunFailed as err:
         progress.close()
         resume = f" Continue with: cgle run {args.config} --resume" if err.status == "interrupted" else ""
@@ -190,7 +196,8 @@ def cmd_info(args):
         print(f"frames:   {len(t)}   t = {t[0]:g} .. {t[-1]:g} (of t_end = {attrs.get('t_end')})")
         try:
             e = traj.energy
-            print(f"energy:   {e[0]:.6g} at t = {t[0]:g} -> {e[-1]:.6g} at t = {t[-1]:g}")
+            if len(e):
+                print(f"energy:   {e[0]:.6g} at t = {t[0]:g} -> {e[-1]:.6g} at t = {t[len(e) - 1]:g}")
         except KeyError:
             pass
         try:
