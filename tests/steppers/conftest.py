@@ -7,7 +7,7 @@ from threadpoolctl import threadpool_limits
 
 import cgle
 
-from stepper_problems import FORUM, PlaneWave, scipy_reference
+from stepper_problems import FORUM, PLANE_WAVE_2D, PlaneWave, scipy_reference
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -30,3 +30,8 @@ def forum():
 @pytest.fixture(scope="session")
 def plane_wave():
     return PlaneWave()
+
+
+@pytest.fixture(scope="session")
+def plane_wave_2d():
+    return PlaneWave(PLANE_WAVE_2D)

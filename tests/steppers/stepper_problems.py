@@ -40,19 +40,27 @@ def scipy_reference(prob, q0, times, rtol=1e-13):
     return [sol.y[:n, i] + 1j * sol.y[n:, i] for i in range(len(times))]
 
 
-class PlaneWave:
-    """A exp(i (k x - omega t)), a^2 = Re L(k) / Re beta, omega = -Im L(k) + Im(beta) a^2."""
+PLANE_WAVE_2D = dict(PLANE_WAVE, name="plane_wave_2d", grid={"basis": "fourier", "n": [8, 8], "length": [20.0, 20.0]},
+                     initial={"kind": "plane_wave", "m": [2, 1]})
 
-    def __init__(self):
-        self.prob = cgle.build(PLANE_WAVE)
-        m = PLANE_WAVE["initial"]["m"][0]
-        self.k = 2 * math.pi * m / PLANE_WAVE["grid"]["length"]
-        lam = self.prob.symbol_at([self.k])
+
+class PlaneWave:
+    """A exp(i (k.x - omega t)), a^2 = Re L(k) / Re beta, omega = -Im L(k) + Im(beta) a^2."""
+
+    def __init__(self, config=PLANE_WAVE):
+        self.prob = cgle.build(config)
+        m = config["initial"]["m"]
+        length = config["grid"]["length"]
+        length = length if isinstance(length, list) else [length]
+        self.k = [2 * math.pi * mi / li for mi, li in zip(m, length)]
+        lam = self.prob.symbol_at(self.k)
         self.a = math.sqrt(lam.real / self.prob.beta.real)
         self.omega = -lam.imag + self.prob.beta.imag * self.a**2
 
     def exact(self, t):
-        return self.a * np.exp(1j * (self.k * self.prob.x - self.omega * t))
+        p = self.prob
+        phase = self.k[0] * p.x if len(self.k) == 1 else self.k[0] * p.x[:, None] + self.k[1] * p.y[None, :]
+        return self.a * np.exp(1j * (phase - self.omega * t))
 
 
 def run_fixed(prob, scheme, v0, dt, t_end):
