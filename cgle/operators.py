@@ -28,6 +28,10 @@ import scipy.linalg
 _PHI_CONTOUR_BELOW = 1.0
 _PHI_CONTOUR_RADIUS = 2.0
 _PHI_CONTOUR_POINTS = 32
+# dense phi functions by modified squaring: scale to ||hA / 2^s||_1 <= _PHI_SQUARING_NORM,
+# Taylor series of _PHI_TAYLOR_TERMS terms there (truncation < 0.5^19 / 19! ~ 2e-23)
+_PHI_SQUARING_NORM = 0.5
+_PHI_TAYLOR_TERMS = 18
 
 
 def _phi_recurrence(z, kmax):
@@ -109,32 +113,75 @@ class DenseOperator:
         lu = scipy.linalg.lu_factor(self.identity() - a * self.matrix, check_finite=False)
         return DenseOperator(scipy.linalg.lu_solve(lu, self.identity(), check_finite=False))
 
-    def phi(self, h, kmax):
-        """[phi_0(hA), ..., phi_kmax(hA)] as operators, from one matrix exponential.
+    def phi(self, h, kmax, method="squaring"):
+        """[phi_0(hA), ..., phi_kmax(hA)] as operators (no eigenvectors: A is non-normal).
 
-        The augmented block matrix (Sidje 1998, Theorem 1)
+        Parameters
+        ----------
+        h : float or complex
+        kmax : int
+            Highest index, >= 0.
+        method : {"squaring", "augmented"}
+            ``"squaring"`` (default): Taylor series of phi_k(Y), Y = hA / 2^s with
+            ||Y||_1 <= 1/2, then s modified squarings (Skaflestad & Wright 2009, eq. 2.5)
 
-            M = [[hA, I, 0, ..., 0],
-                 [0,  0, I, ..., 0],
-                 ...
-                 [0,  0, 0, ..., 0]]      (kmax + 1 block rows)
+                phi_k(2Y) = 2^-k [phi_0(Y) phi_k(Y) + sum_{j=1..k} phi_j(Y) / (k - j)!],
 
-        has exp(M)[0, j] = phi_j(hA): no eigenvectors (A is non-normal) and no
-        cancellation for small ||hA|| (the scaling-and-squaring exponential is accurate
-        in norm there).
+            all on N x N matrices (kmax + 1 products per squaring).
+            ``"augmented"``: one exponential of the ((kmax + 1) N)-square block matrix
+            (Sidje 1998, Theorem 1; Al-Mohy & Higham 2011, eq. 2.11)
+
+                M = [[hA, I, 0, ..., 0], [0, 0, I, ..., 0], ..., [0, 0, 0, ..., 0]],
+
+            exp(M)[0, j] = phi_j(hA); (kmax + 1)^3 times the work of one expm, kept as an
+            independent cross-check. Neither cancels for small ||hA||.
         """
-        n = self.matrix.shape[0]
         kmax = int(kmax)
         if kmax < 0:
             raise ValueError(f"kmax must be >= 0 (got {kmax})")
+        if method == "augmented":
+            mats = self._phi_augmented(h, kmax)
+        elif method == "squaring":
+            mats = self._phi_squaring(h, kmax)
+        else:
+            raise ValueError(f"method must be 'squaring' or 'augmented' (got {method!r})")
+        return [DenseOperator(m) for m in mats]
+
+    def _phi_augmented(self, h, kmax):
+        n = self.matrix.shape[0]
         if kmax == 0:
-            return [self.expm(h)]
+            return [scipy.linalg.expm(h * self.matrix)]
         size = n * (kmax + 1)
         M = np.zeros((size, size), dtype=complex)
         M[:n, :n] = h * self.matrix
         M[np.arange(size - n), np.arange(n, size)] = 1.0
         E = scipy.linalg.expm(M)
-        return [DenseOperator(E[:n, j * n:(j + 1) * n]) for j in range(kmax + 1)]
+        return [E[:n, j * n:(j + 1) * n].copy() for j in range(kmax + 1)]
+
+    def _phi_squaring(self, h, kmax):
+        n = self.matrix.shape[0]
+        X = h * self.matrix
+        norm = np.linalg.norm(X, 1)
+        s = max(0, math.ceil(math.log2(norm / _PHI_SQUARING_NORM))) if norm > 0 else 0
+        Y = X / 2.0**s
+        # Taylor: phi_k(Y) = sum_{j=0..m} Y^j / (j + k)!; ||Y|| <= 1/2 and m = 18 leave < 1e-22
+        eye = np.eye(n, dtype=complex)
+        phis = [eye / math.factorial(k) for k in range(kmax + 1)]
+        power = eye
+        for j in range(1, _PHI_TAYLOR_TERMS + 1):
+            power = power @ Y
+            for k in range(kmax + 1):
+                phis[k] = phis[k] + power / math.factorial(j + k)
+        for _ in range(s):
+            # phi_k(2Y) = 2^-k [phi_0 phi_k + sum_{j=1..k} phi_j / (k - j)!]
+            new = []
+            for k in range(kmax + 1):
+                acc = phis[0] @ phis[k]
+                for j in range(1, k + 1):
+                    acc = acc + phis[j] / math.factorial(k - j)
+                new.append(acc / 2.0**k)
+            phis = new
+        return phis
 
     @staticmethod
     def combine(terms):

@@ -1,7 +1,9 @@
 """phi functions phi_k(hL), k <= 4, against 30-digit mpmath (issue 4, test 3).
 
-Dense: a complex, non-normal matrix (and the forum's Hermite operator at small N),
-for ||hL|| from 1e-9 (where the defining recurrence would cancel completely) to O(10).
+Dense (both methods: modified squaring and the augmented exponential): a complex,
+strongly non-normal matrix and the forum's Hermite operator at small N, for ||hL|| from
+1e-9 (where the defining recurrence would cancel completely) to 40; and the two methods
+against each other at N = 120.
 Diagonal: complex z on rays in every direction, |z| from 1e-12 to 50, including the
 circle |z| = 1 where the method switches. Tolerance 1e-12 relative.
 """
@@ -57,31 +59,46 @@ def nonnormal():
     return A / np.linalg.norm(A, 2)
 
 
-@pytest.mark.parametrize("h", [1e-9, 1e-4, 0.3, 2.0, 8.0])
-def test_dense_phi_matches_mpmath(nonnormal, h):
-    ours = DenseOperator(nonnormal).phi(h, KMAX)
+@pytest.mark.parametrize("method", ["squaring", "augmented"])
+@pytest.mark.parametrize("h", [1e-9, 1e-4, 0.3, 2.0, 8.0, 40.0])
+def test_dense_phi_matches_mpmath(nonnormal, h, method):
+    ours = DenseOperator(nonnormal).phi(h, KMAX, method=method)
     ref = mp_phi_dense(nonnormal, h, KMAX)
     for k in range(KMAX + 1):
         err = np.linalg.norm(ours[k].matrix - ref[k]) / np.linalg.norm(ref[k])
         assert err < 1e-12, (k, h, err)
 
 
-def test_dense_phi_on_hermite_operator():
+FORUM_EQ = {"nu": "2+0.2j", "gamma": "1-1j", "mu": [0.34, 0, -0.005], "beta": 1}
+
+
+@pytest.mark.parametrize("method", ["squaring", "augmented"])
+def test_dense_phi_on_hermite_operator(method):
     """The forum operator (complex gamma and nu, non-normal) at N = 8, h = 0.5."""
-    prob = cgle.build({"equation": {"nu": "2+0.2j", "gamma": "1-1j", "mu": [0.34, 0, -0.005], "beta": 1},
-                       "grid": {"basis": "hermite", "n": 8}})
+    prob = cgle.build({"equation": FORUM_EQ, "grid": {"basis": "hermite", "n": 8}})
     h = 0.5
-    ours = prob.linear.phi(h, 3)
+    ours = prob.linear.phi(h, 3, method=method)
     ref = mp_phi_dense(prob.L, h, 3)
     for k in range(4):
         assert np.linalg.norm(ours[k].matrix - ref[k]) / np.linalg.norm(ref[k]) < 1e-12
 
 
-def test_dense_phi_zero_is_inverse_factorials():
-    """phi_k(0) = I / k! exactly (h = 0)."""
-    ops = DenseOperator(np.ones((3, 3))).phi(0.0, 3)
+@pytest.mark.parametrize("h", [0.5, 5.0])
+def test_squaring_and_augmented_agree_at_n120(h):
+    """The two independent dense methods on the forum operator, N = 120 (||hL||_1 up to ~300)."""
+    prob = cgle.build({"equation": FORUM_EQ, "grid": {"basis": "hermite", "n": 120}})
+    a = prob.linear.phi(h, 3, method="squaring")
+    b = prob.linear.phi(h, 3, method="augmented")
+    for x, y in zip(a, b):
+        assert np.linalg.norm(x.matrix - y.matrix) / np.linalg.norm(y.matrix) < 1e-12
+
+
+@pytest.mark.parametrize("method", ["squaring", "augmented"])
+def test_dense_phi_zero_is_inverse_factorials(method):
+    """phi_k(0) = I / k! (h = 0)."""
+    ops = DenseOperator(np.ones((3, 3))).phi(0.0, 3, method=method)
     for k, op in enumerate(ops):
-        assert np.array_equal(op.matrix, np.eye(3) / math.factorial(k))
+        np.testing.assert_allclose(op.matrix, np.eye(3) / math.factorial(k), rtol=0, atol=1e-16)
 
 
 def diagonal_points():
