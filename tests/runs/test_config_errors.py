@@ -46,7 +46,8 @@ LEAVES = {
     ("grid", "basis"): not_choice({"hermite", "chebyshev", "fourier"}),
     ("grid", "n"): not_integer,
     ("grid", "scale"): st.one_of(not_positive, not_choice({"auto", "ilak"})).filter(
-        lambda v: not (isinstance(v, str) and v in ("auto", "ilak"))),
+        lambda v: not (isinstance(v, str) and v in ("auto", "ilak"))
+        and not (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0)),
     ("initial", "kind"): not_choice({"constant", "gaussian", "noise", "plane_wave", "mode", "file", "spiral"}),
     ("initial", "amplitude"): not_complex,
     ("time", "scheme"): not_choice(set()).filter(lambda v: v not in ("strang", "cnab2", "cnfe")),
