@@ -91,7 +91,8 @@ def invalid_configs(draw):
     return data, key
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=invalid_configs())
 def test_every_invalid_config_gets_one_message_with_its_key(tmp_path, capsys, case):
     data, key = case
