@@ -157,6 +157,9 @@ def make_stepper(name, problem, *, rtol=None, atol=None):
         if atol is not None:
             raise ValueError(f"atol needs rtol (got atol={atol!r}, rtol=None)")
         return schemes[name](problem)
+    if not schemes[name].adaptive:
+        adaptive = ", ".join(sorted(k for k, cls in schemes.items() if cls.adaptive))
+        raise ValueError(f"scheme {name} has fixed steps, so rtol must be None (got {rtol!r}); adaptive: {adaptive}")
     return schemes[name](problem, rtol=rtol, atol=atol)
 
 

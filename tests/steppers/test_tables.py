@@ -113,3 +113,19 @@ def test_etdrk4_reduces_to_rk4():
     np.testing.assert_allclose(b0, [1 / 6, 1 / 3, 1 / 3, 1 / 6], rtol=1e-15)
     a0 = [[_at_zero(coef) for coef in row] for row in ETDRK4.a]
     assert a0 == [[], [0.5], [0.0, 0.5], [0.0, 0.0, 1.0]]
+
+
+def test_make_stepper_checks_tolerances():
+    import cgle
+    from cgle.steppers import make_stepper
+
+    prob = cgle.build({"equation": {"nu": 0, "gamma": 1, "mu": [0, 0, -1], "beta": 0},
+                       "grid": {"basis": "hermite", "n": 8}})
+    with pytest.raises(ValueError, match="fixed steps.*adaptive: ark436"):
+        make_stepper("strang", prob, rtol=1e-6)
+    with pytest.raises(ValueError, match="atol needs rtol"):
+        make_stepper("ark436", prob, atol=1e-9)
+    with pytest.raises(ValueError, match="unknown scheme 'rk4'"):
+        make_stepper("rk4", prob)
+    fixed, adaptive = make_stepper("ark436", prob), make_stepper("ark436", prob, rtol=1e-6)
+    assert not fixed.adaptive and adaptive.adaptive and adaptive.atol == pytest.approx(1e-9)
