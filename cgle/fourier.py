@@ -91,6 +91,13 @@ def symbol(equation, n, length):
     return mu - gamma * (kx2[:, None] + ky2[None, :]) - 1j * nu * kx1[:, None]
 
 
+def _SILENT_BLOWUP():
+    """numpy.fft is a ufunc and raises the overflow/invalid flags on inf/NaN input; a
+    blowing-up state is detected and reported by :func:`cgle.integrate.integrate` from
+    max |q|^2 (inf/NaN), so the transforms stay silent like the numba kernels."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
 class FourierProblem:
     """The periodic problem (1) on a 1D or 2D Fourier grid.
 
@@ -169,21 +176,23 @@ class FourierProblem:
 
     def to_physical(self, v):
         """q = IFFT(v)."""
-        return self._ifft(v)
+        with _SILENT_BLOWUP():
+            return self._ifft(v)
 
     # ------------------------------------------------------------------ the equation
     def nonlinear(self, v, out):
         """out = FFT(-beta |q|^2 q), q = IFFT(v) (2/3 rule applied when dealiasing).
 
-        Works in ``out`` throughout: copy, inverse transform, pointwise cubic term,
-        forward transform, all in place.
+        Works in ``out`` (C-contiguous, like every stepper work array) throughout: copy,
+        inverse transform, pointwise cubic term, forward transform, all in place.
         """
         out[...] = v
-        self._inverse(out)
-        flat = out.reshape(-1)
-        # -beta |q|^2 q, pointwise, in place
-        kernels.cubic_term(flat, self.beta, flat)
-        self._forward(out)
+        with _SILENT_BLOWUP():
+            self._inverse(out)
+            flat = out.reshape(-1)
+            # -beta |q|^2 q, pointwise, in place
+            kernels.cubic_term(flat, self.beta, flat)
+            self._forward(out)
         if self._aliased is not None:
             out[self._aliased] = 0.0
         return out
@@ -193,10 +202,11 @@ class FourierProblem:
         pointwise; :func:`cgle.kernels.cubic_flow`); returns the number of nodes that blow
         up within t (only possible for Re(beta) < 0). ``out`` may be ``v``."""
         out[...] = v
-        self._inverse(out)
-        flat = out.reshape(-1)
-        blown = kernels.cubic_flow(flat, self.beta, t, flat)
-        self._forward(out)
+        with _SILENT_BLOWUP():
+            self._inverse(out)
+            flat = out.reshape(-1)
+            blown = kernels.cubic_flow(flat, self.beta, t, flat)
+            self._forward(out)
         if self._aliased is not None:
             out[self._aliased] = 0.0
         return blown
@@ -205,7 +215,9 @@ class FourierProblem:
         """max |q|^2 in physical space (NaN if any value is NaN)."""
         buf = self._q
         buf[...] = v
-        return kernels.max_abs2(self._inverse(buf).reshape(-1))
+        with _SILENT_BLOWUP():
+            self._inverse(buf)
+        return kernels.max_abs2(buf.reshape(-1))
 
     def rhs(self, q):
         """The full right-hand side IFFT(L FFT(q)) - beta |q|^2 q in physical space."""

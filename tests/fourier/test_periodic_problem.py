@@ -163,3 +163,30 @@ def test_non_constant_mu_is_a_config_error():
     })
     with pytest.raises(ConfigError, match=r"config error at equation.mu: must be a constant"):
         build_fourier(cfg)
+
+
+def test_blow_up_on_a_periodic_grid_is_reported_not_raised(tmp_path):
+    # Re(beta) < 0 with an explicit cubic term: the state overflows to inf/NaN inside the
+    # transforms; under np.seterr(all="raise") the run must still end as a reported blow-up
+    from cgle.runner import RunFailed, run
+
+    cfg = load_config({
+        "equation": {"gamma": 1, "mu": [1], "beta": -1},
+        "grid": {"basis": "fourier", "n": 32, "length": 20.0},
+        "initial": {"kind": "constant", "amplitude": 1.0},
+        "time": {"scheme": "etdrk4", "dt": 0.1, "t_end": 20.0, "precheck": "off", "max_amplitude": 1e150},
+        "output": {"every": 1.0},
+    })
+    with pytest.raises(RunFailed, match="blew up") as err:
+        run(cfg, tmp_path / "blow.h5")
+    assert err.value.status == "failed"
+
+
+def test_transforms_of_an_overflowing_state_stay_silent():
+    # the blow-up check needs max|q|^2 = inf or NaN, not a FloatingPointError from numpy.fft
+    prob = build(_general_config(16, 10.0, 0, 1, 1, 1))
+    v = np.full(16, 1e308 + 0j)
+    assert not prob.amplitude2(v) <= 1e300
+    out = np.empty_like(v)
+    prob.nonlinear(v, out)
+    assert not np.isfinite(out).all()
