@@ -230,6 +230,8 @@ def frame_diagnostics(q, spacing, threshold=0.2, floor=1e-10):
 def trajectory_diagnostics(path, threshold=0.2, floor=1e-10):
     """Per-frame diagnostics of a trajectory file written by :func:`cgle.run` (fourier grids).
 
+    Frames are read one at a time, so memory stays at one frame whatever the file size.
+
     Returns
     -------
     dict of ndarray (nt,): ``t`` and every key of :func:`frame_diagnostics`.
@@ -240,11 +242,11 @@ def trajectory_diagnostics(path, threshold=0.2, floor=1e-10):
     t = traj.t
     x = traj.x
     spacing = [x[1] - x[0]]
-    q = traj.q
-    if q.ndim == 3:
+    first = traj.frame(0) if len(t) else np.zeros(0)
+    if first.ndim == 2:
         y = traj.y
         spacing.append(y[1] - y[0])
-    rows = [frame_diagnostics(q[i], spacing, threshold, floor) for i in range(len(t))]
+    rows = [frame_diagnostics(first if i == 0 else traj.frame(i), spacing, threshold, floor) for i in range(len(t))]
     out = {"t": np.asarray(t)}
     for key in rows[0] if rows else ():
         dtype = float if key in ("mean_abs2", "correlation_length", "phase_gradient_rms") else int
