@@ -194,14 +194,14 @@ def cmd_info(args):
     print(f"scheme:   {attrs.get('scheme')}   dt = {attrs.get('dt')}   basis: {attrs.get('basis')}")
     if len(t):
         print(f"frames:   {len(t)}   t = {t[0]:g} .. {t[-1]:g} (of t_end = {attrs.get('t_end')})")
+        # a running file grows between reads: use the first len(t) frames throughout
         try:
-            e = traj.energy
-            if len(e):
-                print(f"energy:   {e[0]:.6g} at t = {t[0]:g} -> {e[-1]:.6g} at t = {t[len(e) - 1]:g}")
+            e = traj.energy[: len(t)]
+            print(f"energy:   {e[0]:.6g} at t = {t[0]:g} -> {e[-1]:.6g} at t = {t[-1]:g}")
         except KeyError:
             pass
         try:
-            q_last = traj.frame(-1)
+            q_last = traj.frame(len(t) - 1)
             print(f"max|q|:   {np.max(np.abs(q_last)):.6g} at t = {t[-1]:g}")
         except KeyError:
             pass

@@ -231,8 +231,7 @@ class TrajectoryWriter:
         n = self.nframes
         check_free_space(self.path, 4 * self.frame_bytes)
         try:
-            self.t.resize((n + 1,))
-            self.t[n] = t
+            # t last: a reader that sees frame n in t finds it in q and energy too
             if self.q is not None:
                 self.q.resize((n + 1,) + self.frame_shape)
                 self.q[n] = q
@@ -241,6 +240,8 @@ class TrajectoryWriter:
                 self.energy.resize((n + 1,))
                 self.energy[n] = energy
                 self.energy.flush()
+            self.t.resize((n + 1,))
+            self.t[n] = t
             self.t.flush()
         except (OSError, RuntimeError) as err:  # HDF5 reports failed writes as either
             raise OutputError(f"cannot write frame {n} to {self.path} (disk full or removed?): {_reason(err)}") from None
@@ -291,6 +292,12 @@ def _open(path):
         raise OSError(f"cannot open {path} as a cgle trajectory: {err}") from None
 
 
+def _complete_frames(f):
+    """Number of frames present in every per-frame dataset of a file just opened (each
+    read opens the file anew, so no refresh is needed)."""
+    return min(f[name].shape[0] for name in ("t", "q", "energy") if name in f)
+
+
 class Trajectory:
     """Read-only view of a trajectory file.
 
@@ -311,11 +318,9 @@ class Trajectory:
             if name not in f:
                 raise KeyError(f"{self.path} has no dataset {name!r} (output.fields)")
             d = f[name]
-            d.refresh()
-            n = f["t"].shape[0] if name in ("q", "energy") else None
-            if n is not None:
-                f["t"].refresh()
-                n = min(n, d.shape[0])
+            if name in ("t", "q", "energy"):
+                # frames present in every series (a running writer extends them in turn)
+                n = _complete_frames(f)
                 return d[:n][index] if index != () else d[:n]
             return d[index] if index != () else d[()]
 
@@ -366,7 +371,7 @@ class Trajectory:
     def frame(self, index=-1):
         """One frame of q (negative indices count from the end)."""
         with _open(self.path) as f:
-            n = f["t"].shape[0]
+            n = _complete_frames(f)
             if not -n <= index < n:
                 raise IndexError(f"frame {index} out of range: the file has {n} frames")
             return f["q"][index % n]

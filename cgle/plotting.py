@@ -48,7 +48,8 @@ def _has(traj, name):
 def _space_time_1d(traj, t, max_frames):
     x = traj.x
     stride = max(1, len(t) // max_frames)
-    q = traj.q[::stride]
+    # a running file grows between reads: keep to the len(t) frames read first
+    q = traj.q[: len(t)][::stride]
     ts = t[::stride]
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), constrained_layout=True)
     extent = (x[0], x[-1], ts[0], ts[-1]) if len(ts) > 1 else None
@@ -63,14 +64,14 @@ def _space_time_1d(traj, t, max_frames):
         ax.set(xlabel="x", ylabel="t", title=f"{label}(x, t)")
     ax = axes[1, 0]
     try:
-        e = traj.energy
+        e = traj.energy[: len(t)]
         positive = e > 0
         ax.semilogy(t[positive], e[positive])
         ax.set(xlabel="t", ylabel="energy  sum(w |q|^2)", title="energy")
     except KeyError:
         ax.text(0.5, 0.5, "energy not stored (output.fields)", ha="center", transform=ax.transAxes)
     ax = axes[1, 1]
-    last = traj.frame(-1)
+    last = traj.frame(len(t) - 1)
     ax.plot(x, np.abs(last), label="|q|")
     ax.plot(x, last.real, label="Re q", lw=0.8)
     ax.set(xlabel="x", title=f"profile at t = {t[-1]:g}")

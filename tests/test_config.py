@@ -3,10 +3,13 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cgle.config import ConfigError, dump_yaml, load_config, to_dict, with_values
 
-CONFIGS = sorted(Path(__file__).resolve().parents[1].joinpath("configs").glob("*.yaml"))
+# run configs (sweep files, which have a `vary:` section, are tested in test_sweep.py)
+CONFIGS = sorted(p for p in Path(__file__).resolve().parents[1].joinpath("configs").glob("*.yaml")
+                 if "vary" not in yaml.safe_load(p.read_text()))
 
 
 def base():

@@ -174,7 +174,7 @@ def test_resume_extends_a_complete_run_exactly(tmp_path):
 
 
 def test_reader_sees_frames_while_the_run_is_writing(tmp_path):
-    config = write_config(tmp_path, "strang")
+    config = write_config(tmp_path, "strang", t_end=600.0)  # long enough to be caught running
     out = tmp_path / "live.h5"
     proc = start(config, out)
     try:
