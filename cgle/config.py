@@ -313,7 +313,8 @@ TIME = {
     "t_end": real(gt=0),
     "rtol": optional(real(gt=0, le=1)),
     "atol": optional(real(gt=0)),
-    "max_amplitude": optional(real(gt=0)),
+    # squared in the blow-up check, so it must stay below sqrt(float max)
+    "max_amplitude": optional(real(gt=0, le=1e150)),
     "precheck": lambda key, value: choice("error", "warn", "off")(
         key, {False: "off", True: "error"}.get(value, value) if isinstance(value, bool) else value),
 }
