@@ -259,7 +259,7 @@ class Output:
     every: object = None  # None: every step (fixed dt) / t_end (adaptive)
     checkpoint_every: object = None  # None: at every output frame
     compression: object = None
-    fields: tuple = ("q", "energy")
+    fields: tuple = ("q", "energy")  # fourier grids add "diagnostics" by default
 
 
 @dataclass(frozen=True)
@@ -323,7 +323,7 @@ OUTPUT = {
     "every": optional(real(gt=0)),
     "checkpoint_every": optional(real(gt=0)),
     "compression": optional(choice("gzip", "lzf")),
-    "fields": seq(choice("q", "energy")),
+    "fields": seq(choice("q", "energy", "diagnostics")),
 }
 FORCING = {
     "kind": choice("white_noise"),
@@ -556,7 +556,12 @@ def load_config(source, base_dir=None):
     time = _section(data, "time", TIME, Time)
     output = _section(data, "output", OUTPUT, Output)
     every = _check_time_grid(time, output, grid.basis)
-    output = Output(**{**output.__dict__, "every": every})
+    fields = output.fields
+    if "fields" not in (data.get("output") or {}) and grid.basis == "fourier":
+        fields = fields + ("diagnostics",)  # mean |A|^2, defects, correlation length per frame
+    if "diagnostics" in fields and grid.basis != "fourier":
+        raise ConfigError("output.fields", "diagnostics are computed on fourier grids only", list(fields))
+    output = Output(**{**output.__dict__, "every": every, "fields": fields})
     forcing = None
     if data.get("forcing") is not None:
         forcing = _section(data, "forcing", FORCING, Forcing)

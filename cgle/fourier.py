@@ -234,6 +234,13 @@ class FourierProblem:
         """sum(weights * |q|^2), the squared L2 norm over the box."""
         return kernels.weighted_energy(np.ascontiguousarray(q).reshape(-1), self.weights.reshape(-1))
 
+    def diagnostics(self, q):
+        """Per-frame diagnostics of a field (:func:`cgle.diagnostics.frame_diagnostics`)."""
+        from cgle.diagnostics import frame_diagnostics
+
+        spacing = [length / n for length, n in zip(self.length, self.n)]
+        return frame_diagnostics(q, spacing)
+
     # ------------------------------------------------------------------ initial data
     def plane_wave(self, m, amplitude=None):
         """A exp(i k.x) with k_i = 2 pi m_i / L_i.

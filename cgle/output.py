@@ -82,10 +82,13 @@ class TrajectoryWriter:
     fields : sequence of str
         Which of "q" and "energy" to store.
     compression : None, "gzip" or "lzf"
+    series : sequence of str
+        Names of further per-frame numbers (diagnostics), each stored as a dataset (nt,)
+        on the t axis; their names are listed in the root attribute "series".
     """
 
     def __init__(self, path, coords, weights, attrs, fields=("q", "energy"), compression=None, *,
-                 swmr=True):
+                 series=(), swmr=True):
         self.path = Path(path)
         self.frame_shape = tuple(len(c) for c in coords.values())
         try:
@@ -133,6 +136,11 @@ class TrajectoryWriter:
             if "energy" in self.fields:
                 self.energy = f.create_dataset("energy", shape=(0,), maxshape=(None,), dtype="f8", chunks=(1024,))
                 self.energy.dims[0].attach_scale(t)
+            f.attrs["series"] = list(series)
+            self.series = {}
+            for name in series:
+                self.series[name] = f.create_dataset(name, shape=(0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+                self.series[name].dims[0].attach_scale(t)
             ck = f.create_group("checkpoint")
             for slot in (0, 1):
                 ck.create_dataset(f"slot{slot}", shape=(0,), maxshape=(None,), dtype="u1", chunks=(16384,))
@@ -162,16 +170,17 @@ class TrajectoryWriter:
             attrs = dict(src.attrs)
             coords = {name: src[name][()] for name in ("x", "y") if name in src}
             fields = tuple(name for name in ("q", "energy") if name in src)
+            series = tuple(str(name) for name in attrs.get("series", ()))
             compression = src["q"].compression if "q" in src else None
             active, frames = (int(v) for v in src["checkpoint/active"][:])
             checkpoint = src[f"checkpoint/slot{active}"][:] if active >= 0 else None
-            new = cls(tmp, coords, src["weights"][()], {}, fields, compression, swmr=False)
+            new = cls(tmp, coords, src["weights"][()], {}, fields, compression, series=series, swmr=False)
             try:
                 f = new.file
                 for key, value in attrs.items():
                     f.attrs[key] = value
                 f.attrs["resumes"] = int(attrs.get("resumes", 0)) + 1
-                for name in ("t",) + fields:
+                for name in ("t",) + fields + series:
                     d = f[name]
                     d.resize((keep_frames,) + d.shape[1:])
                     for start in range(0, keep_frames, 256):
@@ -207,6 +216,7 @@ class TrajectoryWriter:
         self.q = f["q"] if "q" in f else None
         self.energy = f["energy"] if "energy" in f else None
         self.fields = tuple(name for name in ("q", "energy") if name in f)
+        self.series = {str(name): f[str(name)] for name in f.attrs.get("series", ())}
         self.frame_shape = tuple(f[name].shape[0] for name in ("x", "y") if name in f)
         self.nframes = self.t.shape[0]
         f.swmr_mode = True
@@ -225,9 +235,9 @@ class TrajectoryWriter:
         except (OSError, RuntimeError) as err:
             self.close_error = err
 
-    def append(self, t, q, energy):
+    def append(self, t, q, energy, values=None):
         """Write one frame and flush it to disk (DiskFull, before writing, when the
-        disk is nearly full)."""
+        disk is nearly full). ``values`` maps each series name to its number."""
         n = self.nframes
         check_free_space(self.path, 4 * self.frame_bytes)
         try:
@@ -240,6 +250,10 @@ class TrajectoryWriter:
                 self.energy.resize((n + 1,))
                 self.energy[n] = energy
                 self.energy.flush()
+            for name, d in self.series.items():
+                d.resize((n + 1,))
+                d[n] = values[name]
+                d.flush()
             self.t.resize((n + 1,))
             self.t[n] = t
             self.t.flush()
@@ -347,6 +361,14 @@ class Trajectory:
     @property
     def energy(self):
         return self._read("energy")
+
+    @property
+    def series(self):
+        """Per-frame diagnostics stored with the run: name -> array (nt,)."""
+        names = [str(n) for n in self.attrs.get("series", ())]
+        with _open(self.path) as f:
+            n = _complete_frames(f)
+            return {name: f[name][:n] for name in names}
 
     @property
     def config(self):

@@ -214,7 +214,9 @@ def run(config, output=None, *, resume=False, overwrite=False, progress=None, ha
             attrs["forcing_seed"] = forcing.seed
         if cfg.initial.kind == "noise":
             attrs["initial_seed"] = cfg.initial.seed
-        writer = TrajectoryWriter(path, coords, prob.weights, attrs, cfg.output.fields, cfg.output.compression)
+        series = tuple(prob.diagnostics(q0)) if "diagnostics" in cfg.output.fields else ()
+        writer = TrajectoryWriter(path, coords, prob.weights, attrs, cfg.output.fields, cfg.output.compression,
+                                  series=series)
         max_amp = _max_amplitude(cfg, attrs["initial_max_abs"])
     writer.file.attrs["t_end"] = cfg.time.t_end
     writer.file.attrs["host"] = socket.gethostname()
@@ -228,7 +230,7 @@ def run(config, output=None, *, resume=False, overwrite=False, progress=None, ha
 
     def write(step, t, state):
         q = prob.to_physical(state)
-        writer.append(t, q, prob.energy(q))
+        writer.append(t, q, prob.energy(q), prob.diagnostics(q) if writer.series else None)
         if (writer.nframes - 1) % frames_per_checkpoint == 0:
             save_checkpoint(step, t, state)
 

@@ -136,3 +136,34 @@ def test_plot_complete_failed_and_running_files(tmp_path):
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     missing = cli("plot", tmp_path / "none.h5")
     assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_fourier_runs_store_per_frame_diagnostics_and_resume_them(tmp_path):
+    from cgle.diagnostics import trajectory_diagnostics
+
+    data = {
+        "name": "spiral",
+        "equation": {"nu": 0, "gamma": 1, "mu": [1], "beta": "1+0.6j"},
+        "grid": {"basis": "fourier", "n": [32, 32], "length": [40, 40]},
+        "initial": {"kind": "spiral", "amplitude": 1.0},
+        "time": {"scheme": "strang", "dt": 0.05, "t_end": 4.0},
+        "output": {"every": 0.5, "checkpoint_every": 1.0},
+    }
+    path = cgle.run(data, tmp_path / "spiral.h5")
+    traj = cgle.open_trajectory(path)
+    stored = traj.series
+    assert set(stored) >= {"mean_abs2", "defects", "winding", "correlation_length"}
+    recomputed = trajectory_diagnostics(path)
+    for name, values in stored.items():
+        np.testing.assert_array_equal(values, np.asarray(recomputed[name], dtype=float))
+    # the spiral seed: one +1 defect at t = 0
+    assert stored["defects"][0] == 1 and stored["winding"][0] == 1
+    # mean |A|^2 is the energy over the box area
+    np.testing.assert_allclose(stored["mean_abs2"], traj.energy / 1600.0, rtol=1e-12)
+    # a run extended by resume continues the series exactly
+    data["time"]["t_end"] = 6.0
+    cgle.run(data, path, resume=True)
+    longer = cgle.run(data, tmp_path / "longer.h5")
+    a, b = cgle.open_trajectory(path).series, cgle.open_trajectory(longer).series
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])
