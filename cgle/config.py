@@ -484,6 +484,21 @@ def _is_multiple(a, b):
     return k >= 1 and abs(a - k * b) <= 1e-9 * max(abs(a), 1.0)
 
 
+def read_yaml(path, what):
+    """Parse a YAML file; a missing file is FileNotFoundError, broken YAML a ConfigError
+    with the line and column."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} file not found: {path}")
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError("", f"{path} is not valid YAML{where}: {getattr(err, 'problem', err)}",
+                          show_value=False) from None
+
+
 def load_config(source, base_dir=None):
     """Read and validate a configuration.
 
@@ -510,15 +525,7 @@ def load_config(source, base_dir=None):
         return source
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        if not path.is_file():
-            raise FileNotFoundError(f"config file not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError("", f"{path} is not valid YAML{where}: {getattr(err, 'problem', err)}",
-                              show_value=False) from None
+        data = read_yaml(path, "config")
         if base_dir is None:
             base_dir = str(path.parent)
         default_name = path.stem

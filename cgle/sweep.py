@@ -99,11 +99,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from cgle.config import Config, ConfigError, format_complex, integer, load_config, name_text, real, text, to_dict
 from cgle.config import TOP_LEVEL as CONFIG_SECTIONS
-from cgle.config import with_values
+from cgle.config import read_yaml, with_values
 from cgle.output import open_trajectory
 from cgle.runner import RunFailed, config_hash
 from cgle.runner import run as run_config
@@ -355,15 +354,7 @@ def load_sweep(source, base_dir=None):
         return source
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        if not path.is_file():
-            raise FileNotFoundError(f"sweep file not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError("", f"{path} is not valid YAML{where}: {getattr(err, 'problem', err)}",
-                              show_value=False) from None
+        data = read_yaml(path, "sweep")
         base_dir = path.parent if base_dir is None else base_dir
         default_name = path.stem
     else:
