@@ -11,10 +11,11 @@ The phi functions of exponential integrators (Hochbruck & Ostermann, Acta Numeri
     phi_0(z) = e^z,   phi_{k+1}(z) = (phi_k(z) - 1/k!) / z,   phi_k(0) = 1/k!,
 
 are computed without eigenvectors and without cancellation for small |hL|: for a dense
-(non-normal, complex) matrix from one exponential of an augmented block matrix (Sidje
-1998, Theorem 1; Al-Mohy & Higham 2011, eq. 2.11), for a diagonal symbol by the
-full-circle contour mean of Kassam & Trefethen (2005, eq. 2.4) near 0 and the
-recurrence itself elsewhere (no ``real()``: the symbol is complex).
+(non-normal, complex) matrix by scaling, Taylor series and modified squaring on N x N
+matrices (Skaflestad & Wright 2009), or, as an independent check, from one exponential
+of an augmented block matrix (Sidje 1998, Theorem 1; Al-Mohy & Higham 2011, eq. 2.11);
+for a diagonal symbol by the full-circle contour mean of Kassam & Trefethen (2005,
+eq. 2.4) near 0 and the recurrence itself elsewhere (no ``real()``: the symbol is complex).
 """
 
 import math
