@@ -148,7 +148,8 @@ def make_stepper(name, problem, *, rtol=None, atol=None):
         Provides ``linear``, ``nonlinear`` and ``cubic_flow``.
     rtol, atol : float, optional
         Tolerances for an adaptive run (``time.rtol``, ``time.atol``); only for schemes
-        with ``adaptive = True``. ``atol`` defaults to ``1e-3 * rtol``.
+        with ``adaptive = True``. The error is measured relative to the largest amplitude
+        of the field; ``atol`` (an amplitude) defaults to ``1e-12 * rtol``.
     """
     schemes = registry()
     if name not in schemes:

@@ -76,7 +76,9 @@ class IMEXRungeKutta(Stepper):
         if atol is not None and not atol > 0:
             raise ValueError(f"atol must be > 0 (got {atol!r})")
         self.rtol = rtol
-        self.atol = atol if atol is not None else (1e-3 * rtol if rtol is not None else None)
+        # the error is relative to the field's largest amplitude; atol only matters once
+        # the whole field is below ~1e-12 (and keeps a zero field well defined)
+        self.atol = atol if atol is not None else (1e-12 * rtol if rtol is not None else None)
         self.adaptive = rtol is not None
         if self.adaptive:
             # atol bounds the amplitude of a node (collocation) or of a Fourier mode: in
@@ -176,10 +178,11 @@ class IMEXRungeKutta(Stepper):
         (I - h g L)^{-1} come from a small LRU cache (``cache_size`` sizes) instead of one
         per step (~ms each at N = 220). The controller is the standard one,
         h_new = h min(4, max(0.2, 0.9 err^(-1/(q+1)))), q = ``embedded_order``, err the
-        embedded difference in the componentwise mixed max norm
-        max_j |e_j| / (atol + rtol |v_j|) (Hairer, Norsett & Wanner 1993, II.4; the max
-        norm, not the RMS, so that an error concentrated in a few nodes or modes is not
-        diluted by the grid size),
+        embedded difference measured normwise, max_j |e_j| / (atol + rtol max_j |v_j|)
+        (Hairer, Norsett & Wanner 1993, II.4; the max norm, not the RMS, so that an error
+        concentrated in a few nodes or modes is not diluted by the grid size, and over the
+        whole field, so that the tails of a localised solution are not resolved relative
+        to themselves),
         rounded down to the ladder (so steps are at most a factor 2 smaller than the
         controller asks). The new state is the higher-order solution (local extrapolation).
         """
@@ -208,7 +211,7 @@ class IMEXRungeKutta(Stepper):
             # v_new = v + h sum_j (bE_j N_j + bI_j L Y_j);  err = v_new - v_hat
             kernels.stage_sum(flat, h, self._weights, self._K, trial)
             kernels.stage_sum(self._zero, h, self._error_weights, self._K, self._err)
-            err = kernels.scaled_max_error(self._err, flat, trial, self.tolerance_fraction * self.rtol,
+            err = kernels.normwise_error(self._err, flat, trial, self.tolerance_fraction * self.rtol,
                                            self.tolerance_fraction * self._atol_state)
             if not math.isfinite(err):
                 err = 1e10

@@ -128,4 +128,4 @@ def test_make_stepper_checks_tolerances():
     with pytest.raises(ValueError, match="unknown scheme 'rk4'"):
         make_stepper("rk4", prob)
     fixed, adaptive = make_stepper("ark436", prob), make_stepper("ark436", prob, rtol=1e-6)
-    assert not fixed.adaptive and adaptive.adaptive and adaptive.atol == pytest.approx(1e-9)
+    assert not fixed.adaptive and adaptive.adaptive and adaptive.atol == pytest.approx(1e-18)

@@ -1,0 +1,358 @@
+"""Work-precision of every time stepper against scipy's solve_ivp (issue 4).
+
+    python benchmarks/work_precision.py [--quick] [--out benchmarks/out/work_precision.png]
+
+Problems: the forum problem (Hermite N = 220) from q0 = 1e-2 and from q0 = 1e4 (constant
+at every node), and configs/gl_supercritical.yaml (N = 120, noise seed). For every
+registered scheme at several dt (and ark436 at several rtol), and for solve_ivp with
+RK45, DOP853, BDF and Radau (BDF and Radau with the analytic Jacobian), the wall time to
+reach t = 20 and t = 200 and the relative error there,
+
+    err(t) = ||q - q_ref||_M / ||q_ref||_M       (M = quadrature weights),
+
+against a tight reference (DOP853, rtol 1e-13, on the solution rescaled by e^{sigma t},
+see :func:`reference`). The forum solutions decay by ~1e-12 over t = 200, so solve_ivp
+and ark436 get an absolute tolerance scaled to the smallest amplitude of the run,
+atol = rtol a, a = min(max|q(0)|, max|q(200)|) (a from a quick Strang run). Fixed-step
+runs that the dt pre-check flags as unstable are not run (listed as "unstable"). In the same process: the bare
+loop of two N x N complex matvecs per step, the floor for a dense operator. BLAS is
+limited to one thread (threadpoolctl). Prints a table and the two issue goals; writes a
+work-precision PNG. No timed asserts anywhere.
+"""
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from threadpoolctl import threadpool_limits
+
+TIMES = (20.0, 200.0)
+DTS = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02)
+QUICK_DTS = (0.5, 0.1, 0.02)
+RTOLS = (1e-3, 1e-5, 1e-7, 1e-9)
+SCIPY_RTOLS = (1e-4, 1e-6, 1e-8)
+SCIPY_METHODS = ("RK45", "DOP853", "BDF", "Radau")
+
+FORUM = {
+    "equation": {"nu": "2+0.2j", "gamma": "1-1j", "mu": [0.34, 0.0, -0.005], "beta": 1},
+    "grid": {"basis": "hermite", "n": 220, "scale": "auto"},
+    "time": {"scheme": "strang", "dt": 0.1, "t_end": 200.0},
+    "output": {"every": 20.0},
+}
+
+
+def problems():
+    import cgle
+    from cgle.initial import initial_condition
+
+    out = []
+    for label, amp in (("forum q0=1e-2", 1e-2), ("forum q0=1e4", 1e4)):
+        cfg = cgle.load_config(dict(FORUM, name="wp", initial={"kind": "constant", "amplitude": amp}))
+        out.append((label, cfg))
+    sup = cgle.load_config("configs/gl_supercritical.yaml")
+    out.append(("supercritical N=120", sup))
+    result = []
+    for label, cfg in out:
+        prob = cgle.build(cfg)
+        q0 = np.asarray(initial_condition(cfg, prob), dtype=complex)
+        result.append((label, prob, q0))
+    return result
+
+
+def real_form(prob):
+    """f and its analytic Jacobian for y = [Re q, Im q]."""
+    n = prob.x.size
+    L, beta = prob.L, prob.beta
+
+    def f(_t, y):
+        r = prob.rhs(y[:n] + 1j * y[n:])
+        return np.concatenate([r.real, r.imag])
+
+    def jac(_t, y):
+        q = y[:n] + 1j * y[n:]
+        # d(-beta |q|^2 q) = A dq + B conj(dq), A = -2 beta |q|^2, B = -beta q^2
+        A = L - np.diag(2 * beta * np.abs(q) ** 2)
+        B = -np.diag(beta * q**2)
+        return np.block([[(A + B).real, -(A - B).imag], [(A + B).imag, (A - B).real]])
+
+    return f, jac
+
+
+def rel_error(prob, q, ref):
+    return math.sqrt(prob.energy(q - ref) / prob.energy(ref))
+
+
+def amplitude_floor(prob, q0):
+    """min(max|q(0)|, max|q(200)|), the latter from Strang at dt = 0.1 (a scale, not a result)."""
+    from cgle.steppers import make_stepper
+
+    stepper = make_stepper("strang", prob)
+    stepper.prepare(0.1)
+    v = prob.to_state(q0)
+    for _ in range(int(round(TIMES[-1] / 0.1))):
+        stepper.step(v)
+    return min(float(np.max(np.abs(q0))), float(np.max(np.abs(prob.to_physical(v)))))
+
+
+def reference(prob, q0):
+    """q(t) at TIMES: DOP853, rtol 1e-13, on the rescaled p = e^{sigma t} q, sigma = -max Re
+    lambda(L), p' = (L + sigma) p - beta e^{-2 sigma t} |p|^2 p, so that one atol
+    (1e-16 max|q0|) is relative to the solution at all times although q decays by ~1e-12."""
+    n = q0.size
+    sigma = -float(np.max(prob.linear.eigenvalues().real))
+    Ls = prob.L + sigma * np.eye(n)
+    beta = prob.beta
+
+    def f(t, y):
+        p = y[:n] + 1j * y[n:]
+        r = Ls @ p - beta * np.exp(-2 * sigma * t) * np.abs(p) ** 2 * p
+        return np.concatenate([r.real, r.imag])
+
+    t0 = time.perf_counter()
+    sol = solve_ivp(f, (0.0, TIMES[-1]), np.concatenate([q0.real, q0.imag]), method="DOP853", rtol=1e-13,
+                    atol=1e-16 * float(np.max(np.abs(q0))), t_eval=TIMES)
+    elapsed = time.perf_counter() - t0
+    if sol.status != 0:
+        raise RuntimeError(f"reference failed: {sol.message}")
+    refs = [(sol.y[:n, i] + 1j * sol.y[n:, i]) * math.exp(-sigma * t) for i, t in enumerate(TIMES)]
+    return refs, elapsed, sol.nfev
+
+
+def run_scipy(prob, q0, refs, method, rtol, floor):
+    f, jac = real_form(prob)
+    n = q0.size
+    kwargs = {"jac": jac} if method in ("BDF", "Radau") else {}
+    t0 = time.perf_counter()
+    sol = solve_ivp(f, (0.0, TIMES[-1]), np.concatenate([q0.real, q0.imag]), method=method, rtol=rtol,
+                    atol=rtol * floor, t_eval=TIMES, **kwargs)
+    elapsed = time.perf_counter() - t0
+    if sol.status != 0:
+        return None
+    errs = [rel_error(prob, sol.y[:n, i] + 1j * sol.y[n:, i], refs[i]) for i in range(len(TIMES))]
+    # solve_ivp reports no time to t = 20 separately; the t = 200 time is an upper bound for it
+    return {"times": [elapsed, elapsed], "errors": errs, "work": f"nfev {sol.nfev}", "per_step": None}
+
+
+def run_fixed(prob, q0, refs, scheme, dt):
+    from cgle.precheck import check_time_step
+    from cgle.steppers import make_stepper
+
+    if not check_time_step(prob, scheme, dt, prob.to_state(q0)).stable:
+        return "unstable"
+    stepper = make_stepper(scheme, prob)
+    v = prob.to_state(q0)
+    t0 = time.perf_counter()
+    stepper.prepare(dt)
+    stepper.reset()
+    setup = time.perf_counter() - t0
+    times, errs, step_times = [], [], []
+    done = 0
+    with np.errstate(all="ignore"):
+        for T in TIMES:
+            n = int(round(T / dt))
+            ts = time.perf_counter()
+            for _ in range(n - done):
+                stepper.step(v)
+            step_times.append((time.perf_counter() - ts) / max(1, n - done))
+            done = n
+            times.append(time.perf_counter() - t0)
+            q = prob.to_physical(v)
+            errs.append(rel_error(prob, q, refs[len(errs)]) if np.all(np.isfinite(q)) else np.inf)
+    return {"times": times, "errors": errs, "work": f"setup {setup * 1e3:.0f} ms", "per_step": step_times}
+
+
+def run_adaptive(prob, q0, refs, rtol, floor):
+    from cgle.integrate import integrate
+    from cgle.steppers import make_stepper
+
+    stepper = make_stepper("ark436", prob, rtol=rtol, atol=rtol * floor)
+    stepper.reset()
+    v = prob.to_state(q0)
+    count = {"steps": 0}
+    times, errs = [], []
+    t0 = time.perf_counter()
+
+    def on_frame(step, t, state):
+        if any(abs(t - T) < 1e-9 for T in TIMES):
+            times.append(time.perf_counter() - t0)
+            errs.append(rel_error(prob, prob.to_physical(state), refs[len(errs)]))
+        count["steps"] = step
+
+    integrate(prob, stepper, v, t_end=TIMES[-1], dt=0.1, every=TIMES[0], t=0.0, max_amplitude2=1e30,
+              on_frame=on_frame)
+    return {"times": times, "errors": errs, "work": f"steps {count['steps']}", "per_step": None}
+
+
+def bare_loop(prob, steps=4000):
+    """Seconds per step of the bare loop of two N x N complex matvecs."""
+    A = prob.L.copy()
+    B = prob.L.T.copy()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(A.shape[0]) + 1j * rng.standard_normal(A.shape[0])
+    y, z = np.empty_like(x), np.empty_like(x)
+    best = np.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            np.dot(A, x, out=y)
+            np.dot(B, y, out=z)
+        best = min(best, (time.perf_counter() - t0) / steps)
+    return best
+
+
+def best_per_step(prob, scheme, dt=0.05, steps=2000):
+    """Seconds per step of ``scheme`` (best of 5 rounds), from a small-amplitude state."""
+    from cgle.steppers import make_stepper
+
+    stepper = make_stepper(scheme, prob)
+    stepper.prepare(dt)
+    stepper.reset()
+    v = np.full(prob.shape, 1e-2, dtype=complex)
+    for _ in range(5):
+        stepper.step(v)
+    best = np.inf
+    for _ in range(5):
+        v[...] = 1e-2
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            stepper.step(v)
+        best = min(best, (time.perf_counter() - t0) / steps)
+    return best
+
+
+def numba_warmup():
+    """Seconds for the first call of every kernel (a cache load, or a compile if cold)."""
+    t0 = time.perf_counter()
+    from cgle import kernels
+
+    q = np.ones(8, complex)
+    out = np.empty_like(q)
+    K = np.ones((2, 8), complex)
+    kernels.cubic_flow(q, 1 + 0j, 0.1, out)
+    kernels.cubic_term(q, 1 + 0j, out)
+    kernels.max_abs2(q)
+    kernels.axpy(1j, q, out)
+    kernels.lincomb2(1j, q, 1.0, q, out)
+    kernels.stage_sum(q, 0.1, np.ones(2, complex), K, out)
+    kernels.normwise_error(q, q, q, 1e-6, 1e-9)
+    kernels.same_values(q, q)
+    kernels.diagonal_row(K, K, out)
+    return time.perf_counter() - t0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer dt / rtol values")
+    parser.add_argument("--out", default="benchmarks/out/work_precision.png")
+    args = parser.parse_args()
+
+    warm = numba_warmup()
+    from cgle.steppers import registry
+
+    schemes = sorted(registry())
+    dts = QUICK_DTS if args.quick else DTS
+    rtols = RTOLS[::2] if args.quick else RTOLS
+    rows = []
+    print(f"numba first calls (cache load or compile): {warm:.2f} s")
+    with threadpool_limits(1):
+        probs = problems()
+        forum_prob = probs[0][1]
+        base = bare_loop(forum_prob)
+        costs = {s: best_per_step(forum_prob, s) for s in schemes}
+        for label, prob, q0 in probs:
+            floor = amplitude_floor(prob, q0)
+            refs, ref_time, ref_nfev = reference(prob, q0)
+            print(f"\n== {label}: reference DOP853 rtol 1e-13 took {ref_time:.2f} s ({ref_nfev} rhs evaluations); "
+                  f"amplitude floor {floor:.3g}", flush=True)
+            print(f"{'method':18s} {'dt/rtol':>8s} {'t=20: s':>9s} {'err':>9s} {'t=200: s':>9s} {'err':>9s}  "
+                  f"{'us/step 0-20, 20-200':>21s}  work")
+            for scheme in schemes:
+                for dt in dts:
+                    res = run_fixed(prob, q0, refs, scheme, dt)
+                    rows.append((label, "cgle", scheme, dt, res))
+                    show(scheme, f"{dt:g}", res)
+            for rtol in rtols:
+                res = run_adaptive(prob, q0, refs, rtol, floor)
+                rows.append((label, "cgle", "ark436 adaptive", rtol, res))
+                show("ark436 adaptive", f"{rtol:.0e}", res)
+            for method in SCIPY_METHODS:
+                for rtol in SCIPY_RTOLS:
+                    res = run_scipy(prob, q0, refs, method, rtol, floor)
+                    rows.append((label, "scipy", method, rtol, res))
+                    show(f"scipy {method}", f"{rtol:.0e}", res if res is not None else "failed")
+
+    print(f"\nper-step cost at N = 220 (best of 5 x 2000 steps, one BLAS thread); baseline: two bare complex "
+          f"matvecs = {base * 1e6:.1f} us")
+    for s in sorted(costs, key=costs.get):
+        print(f"  {s:18s} {costs[s] * 1e6:8.1f} us   {costs[s] / base:5.2f} x baseline")
+    cheapest = min(costs, key=costs.get)
+    print(f"goal: cheapest scheme ({cheapest}) per step {costs[cheapest] / base:.2f} x the bare loop (goal <= 1.3)")
+    summarize(rows)
+    plot(rows, args.out)
+
+
+def show(name, param, res):
+    if isinstance(res, str):
+        print(f"{name:18s} {param:>8s} {res}", flush=True)
+        return
+    per = res["per_step"]
+    per_text = f"{per[0] * 1e6:9.1f} {per[1] * 1e6:9.1f}" if per else f"{'-':>9s} {'-':>9s}"
+    print(f"{name:18s} {param:>8s} {res['times'][0]:9.3f} {res['errors'][0]:9.2e} {res['times'][1]:9.3f} "
+          f"{res['errors'][1]:9.2e}  {per_text:>21s}  {res['work']}", flush=True)
+
+
+def summarize(rows):
+    print("\ngoal: at relative error <= 1e-6, fastest cgle vs fastest solve_ivp")
+    for label in dict.fromkeys(r[0] for r in rows):
+        for i, T in enumerate(TIMES):
+            best = {}
+            for lab, kind, name, param, res in rows:
+                if lab != label or not isinstance(res, dict) or not res["errors"][i] <= 1e-6:
+                    continue
+                if kind not in best or res["times"][i] < best[kind][0]:
+                    best[kind] = (res["times"][i], f"{name} ({param:g})")
+            if "cgle" in best and "scipy" in best:
+                ratio = best["scipy"][0] / best["cgle"][0]
+                print(f"  {label:22s} t = {T:5g}: cgle {best['cgle'][1]} {best['cgle'][0]:.3f} s, "
+                      f"scipy {best['scipy'][1]} {best['scipy'][0]:.3f} s -> {ratio:.0f} x")
+            else:
+                print(f"  {label:22s} t = {T:5g}: " + ", ".join(f"{k}: {v[1]} {v[0]:.3f} s" for k, v in best.items())
+                      + " (one side reached no error <= 1e-6)")
+
+
+def plot(rows, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = list(dict.fromkeys(r[0] for r in rows))
+    fig, axes = plt.subplots(len(labels), len(TIMES), figsize=(12, 4.2 * len(labels)), squeeze=False)
+    for r, label in enumerate(labels):
+        for c, T in enumerate(TIMES):
+            ax = axes[r, c]
+            series = {}
+            for lab, kind, name, param, res in rows:
+                if lab == label and isinstance(res, dict) and np.isfinite(res["errors"][c]):
+                    series.setdefault((kind, name), []).append((max(res["errors"][c], 1e-16), res["times"][c]))
+            for (kind, name), pts in sorted(series.items()):
+                pts.sort()
+                e, t = zip(*pts)
+                ax.loglog(e, t, "o-" if kind == "cgle" else "s--", ms=3, lw=1, label=name)
+            ax.set_title(f"{label}, t = {T:g}")
+            ax.set_xlabel("relative error")
+            ax.set_ylabel("wall time [s]")
+            ax.axvline(1e-6, color="0.7", lw=0.8)
+            ax.grid(True, which="both", alpha=0.3)
+    axes[0, -1].legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()
