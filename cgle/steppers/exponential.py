@@ -109,7 +109,9 @@ class ExponentialRK(Stepper):
                 seen[key] = len(blocks)
                 blocks.append(operator(coef, dt))
                 mixes.append({j + 1: 1.0})
-            W = np.zeros((len(blocks), len(self.c) + 1), dtype=complex)
+            # real 0/1 mixing: applied to the float view of G (a real GEMM, several
+            # times faster than a complex one with a real matrix)
+            W = np.zeros((len(blocks), len(self.c) + 1))
             for r, mix in enumerate(mixes):
                 for col, w in mix.items():
                     W[r, col] = w
@@ -128,7 +130,7 @@ class ExponentialRK(Stepper):
             else:
                 row, W, m = stage
                 # inputs X = W G (sum of the N's that share a block), then Y = [blocks] X
-                np.dot(W, G.reshape(flat_shape), out=X[:m].reshape(m, -1))
+                np.dot(W, G.reshape(flat_shape).view(np.float64), out=X[:m].reshape(m, -1).view(np.float64))
                 row.apply(X[:m], target)
             if i < s:
                 self.problem.nonlinear(Y, G[i + 1])
