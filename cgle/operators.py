@@ -109,6 +109,10 @@ class DenseOperator:
         """exp(h A)."""
         return DenseOperator(scipy.linalg.expm(h * self.matrix))
 
+    def squared(self):
+        """A^2 (e.g. exp(2hL) from exp(hL))."""
+        return DenseOperator(self.matrix @ self.matrix)
+
     def shifted_inverse(self, a):
         """(I - a A)^{-1}, formed once from an LU factorisation."""
         lu = scipy.linalg.lu_factor(self.identity() - a * self.matrix, check_finite=False)
@@ -236,6 +240,9 @@ class DiagonalOperator:
 
     def expm(self, h):
         return DiagonalOperator(np.exp(h * self.symbol))
+
+    def squared(self):
+        return DiagonalOperator(self.symbol * self.symbol)
 
     def shifted_inverse(self, a):
         return DiagonalOperator(1.0 / (1.0 - a * self.symbol))

@@ -14,42 +14,31 @@ Stage values and L Y_j, N(Y_j) live in preallocated (s, N) arrays; each stage is
 numba combination, one matvec and one cubic evaluation.
 
 Embedded pairs (``b_hat``, of order ``embedded_order``) adapt h for ``time.rtol`` /
-``time.atol``: see :class:`IMEXRungeKutta.adaptive_step` for the controller and the
-dyadic step-size ladder that keeps the number of factorisations small.
+``time.atol`` with the controller and dyadic step-size ladder of
+:mod:`cgle.steppers.adaptive` (the error estimate is the embedded difference).
 """
 
 import math
-from collections import OrderedDict
 
 import numpy as np
 
 from cgle import kernels
+from cgle.steppers.adaptive import DyadicController
 from cgle.steppers.base import Stepper, work_array
 from cgle.steppers.order_conditions import check_order
 
 
-class IMEXRungeKutta(Stepper):
+class IMEXRungeKutta(DyadicController, Stepper):
     """Family base: subclasses give ``a_explicit``, ``a_implicit`` (s x s, lower
     triangular; strictly lower for the explicit one), ``b_explicit``, ``b_implicit``,
     ``c``, ``order`` and optionally ``b_hat`` (embedded weights, used for both parts)
     with ``embedded_order``."""
 
     explicit_cubic = True
+    adaptive = False
     a_explicit = a_implicit = b_explicit = b_implicit = c = ()
     b_hat = None
     embedded_order = None
-
-    # controller constants (Hairer, Norsett & Wanner 1993, II.4, eq. 4.13)
-    safety = 0.9
-    grow_max = 4.0
-    shrink_min = 0.2
-    # the local error estimate is held to this fraction of (atol + rtol |v|): the embedded
-    # difference underestimates the error of the propagated solution outside the
-    # asymptotic range, and local errors add up over the steps (measured in
-    # tests/steppers/test_adaptive.py: global error at the frames <= 10 rtol)
-    tolerance_fraction = 0.1
-    ladder_depth = 40  # smallest step: the frame interval / 2^40
-    cache_size = 6  # factorisations kept for the step-size ladder
 
     @classmethod
     def check_tables(cls):
@@ -71,20 +60,8 @@ class IMEXRungeKutta(Stepper):
 
     def __init__(self, problem, rtol=None, atol=None):
         super().__init__(problem, rtol=rtol)
-        if rtol is not None and not 0 < rtol <= 1:
-            raise ValueError(f"rtol must be in (0, 1] (got {rtol!r})")
-        if atol is not None and not atol > 0:
-            raise ValueError(f"atol must be > 0 (got {atol!r})")
-        self.rtol = rtol
-        # the error is relative to the field's largest amplitude; atol only matters once
-        # the whole field is below ~1e-12 (and keeps a zero field well defined)
-        self.atol = atol if atol is not None else (1e-12 * rtol if rtol is not None else None)
-        self.adaptive = rtol is not None
-        if self.adaptive:
-            # atol bounds the amplitude of a node (collocation) or of a Fourier mode: in
-            # state coordinates that is atol * max|to_state(1)| (N for an unnormalised FFT)
-            unit = np.asarray(problem.to_state(np.ones(problem.shape, dtype=complex)))
-            self._atol_state = self.atol * float(np.max(np.abs(unit)))
+        self._init_controller(problem, rtol, atol)
+        self.error_order = self.embedded_order
         s = len(self.c)
         AE, AI = np.asarray(self.a_explicit, float), np.asarray(self.a_implicit, float)
         bE, bI = np.asarray(self.b_explicit, float), np.asarray(self.b_implicit, float)
@@ -109,23 +86,19 @@ class IMEXRungeKutta(Stepper):
             self._zero = np.zeros(n, dtype=complex)
             self._err = np.zeros(n, dtype=complex)
             self._trial = work_array(problem)
-        self._inverses = OrderedDict()  # h -> {g: (I - h g L)^{-1}}
-        self._reset_controller()
 
     # ----------------------------------------------------------------- fixed step
     def _solvers(self, h):
         """(I - h g L)^{-1} for each distinct diagonal entry g != 0, cached per h."""
-        if h in self._inverses:
-            self._inverses.move_to_end(h)
-            return self._inverses[h]
-        solvers = {}
-        for g in self._diag:
-            if g != 0.0 and g not in solvers:
-                solvers[g] = self.problem.linear.shifted_inverse(h * g)
-        self._inverses[h] = solvers
-        while len(self._inverses) > self.cache_size:
-            self._inverses.popitem(last=False)
-        return solvers
+
+        def build():
+            solvers = {}
+            for g in self._diag:
+                if g != 0.0 and g not in solvers:
+                    solvers[g] = self.problem.linear.shifted_inverse(h * g)
+            return solvers
+
+        return self._cached(h, build)
 
     def _prepare(self, dt):
         self._solvers(dt)
@@ -158,103 +131,15 @@ class IMEXRungeKutta(Stepper):
             if self._need_n[i]:
                 prob.nonlinear(self._Y, K[i].reshape(self._shape))
 
-    # ----------------------------------------------------------------- adaptive
-    def _reset_controller(self):
-        self._frame = None  # length H of the current frame interval
-        self._pos = 0  # position inside it, in units H / 2^ladder_depth
-        self._level = None  # log2 of the next step size in those units
-        self._h_taken = 0.0
-
-    def reset(self):
-        self._reset_controller()
-
-    def adaptive_step(self, v, t, h_max):
-        """One accepted step of size h <= h_max; returns h.
-
-        Step sizes are restricted to the dyadic ladder h = H 2^(j - D), H the frame
-        interval (h_max at the first call of a frame), D = ``ladder_depth``, and a step
-        of level j starts only at positions that are multiples of 2^j: the steps of a
-        frame then add up to H exactly, every step size recurs, and the factorisations
-        (I - h g L)^{-1} come from a small LRU cache (``cache_size`` sizes) instead of one
-        per step (~ms each at N = 220). The controller is the standard one,
-        h_new = h min(4, max(0.2, 0.9 err^(-1/(q+1)))), q = ``embedded_order``, err the
-        embedded difference measured normwise, max_j |e_j| / (atol + rtol max_j |v_j|)
-        (Hairer, Norsett & Wanner 1993, II.4; the max norm, not the RMS, so that an error
-        concentrated in a few nodes or modes is not diluted by the grid size, and over the
-        whole field, so that the tails of a localised solution are not resolved relative
-        to themselves),
-        rounded down to the ladder (so steps are at most a factor 2 smaller than the
-        controller asks). The new state is the higher-order solution (local extrapolation).
-        """
-        D = self.ladder_depth
-        units = 1 << D
-        if self._frame is None or self._pos == 0 and abs(h_max - self._frame) > 1e-12 * self._frame:
-            self._frame = h_max
-            self._pos = 0
-        if self._pos == 0 and self._level is None:
-            # first step: the ladder size nearest below dt (or the frame)
-            first = self.dt if self.dt is not None else h_max
-            self._level = self._ladder_level(first)
+    def _attempt(self, v, h):
+        """Trial step into self._trial; the embedded difference, measured."""
         flat = v.reshape(-1)
         trial = self._trial.reshape(-1)
-        while True:
-            level = self._level
-            # the step must start on a multiple of its own size
-            while level > 0 and self._pos % (1 << level):
-                level -= 1
-            level = min(level, D)
-            h = self._frame * (1 << level) / units
-            solvers = self._solvers(h)
-            # a step that is far too large may overflow: it is rejected below
-            with np.errstate(over="ignore", invalid="ignore"):
-                self._stages(v, h, solvers)
-            # v_new = v + h sum_j (bE_j N_j + bI_j L Y_j);  err = v_new - v_hat
-            kernels.stage_sum(flat, h, self._weights, self._K, trial)
-            kernels.stage_sum(self._zero, h, self._error_weights, self._K, self._err)
-            err = kernels.normwise_error(self._err, flat, trial, self.tolerance_fraction * self.rtol,
-                                           self.tolerance_fraction * self._atol_state)
-            if not math.isfinite(err):
-                err = 1e10
-            q = self.embedded_order
-            factor = self.safety * err ** (-1.0 / (q + 1)) if err > 0 else self.grow_max
-            if err <= 1.0:
-                flat[:] = trial
-                self._pos += 1 << level
-                factor = min(self.grow_max, max(self.shrink_min, factor))
-                self._level = max(0, min(D, self._ladder_level(h * factor)))
-                if self._pos >= units:
-                    # the frame is complete: report the remaining distance exactly
-                    self._pos = 0
-                    return h_max
-                return h
-            if level == 0:
-                raise FloatingPointError(
-                    f"{self.name}: step size underflow at t = {t:g} (h = {h:.3g} still fails rtol = {self.rtol:g})")
-            factor = max(self.shrink_min, min(factor, 0.9))
-            self._level = min(level - 1, self._ladder_level(h * factor))
-
-    def _ladder_level(self, h):
-        """Largest j with H 2^(j - D) <= h (clipped to 0..D)."""
-        ratio = h / self._frame
-        if not ratio > 0:
-            return 0
-        j = self.ladder_depth + math.floor(math.log2(ratio) + 1e-12)
-        return max(0, min(self.ladder_depth, j))
-
-    def get_state(self):
-        if not self.adaptive:
-            return {}
-        return {"frame": -1.0 if self._frame is None else self._frame, "pos": self._pos,
-                "level": -1 if self._level is None else self._level}
-
-    def set_state(self, state):
-        if not self.adaptive or "frame" not in state:
-            return
-        frame = float(state["frame"])
-        self._frame = None if frame < 0 else frame
-        self._pos = int(state["pos"])
-        level = int(state["level"])
-        self._level = None if level < 0 else level
+        self._stages(v, h, self._solvers(h))
+        # v_new = v + h sum_j (bE_j N_j + bI_j L Y_j);  err = v_new - v_hat
+        kernels.stage_sum(flat, h, self._weights, self._K, trial)
+        kernels.stage_sum(self._zero, h, self._error_weights, self._K, self._err)
+        return self._error_norm(self._err, flat, trial)
 
 
 _G = 1.0 - 1.0 / math.sqrt(2.0)
