@@ -92,10 +92,12 @@ def cmd_run(args):
         progress.close()
     elapsed = time.perf_counter() - started
     traj = open_trajectory(path)
-    steps = int(round(cfg.time.t_end / cfg.time.dt))
+    attrs = traj.live_attrs()
     if not args.quiet:
-        print(f"complete: {traj.nframes} frames (t = 0 .. {cfg.time.t_end:g}) written to {path} "
-              f"in {elapsed:.2f} s ({steps} steps of {cfg.time.scheme}, {1e3 * elapsed / steps:.3g} ms/step)")
+        steps, loop = int(attrs.get("loop_steps", 0)), float(attrs.get("loop_seconds", 0.0))
+        pace = f", {1e3 * loop / steps:.3g} ms/step" if steps else ""
+        print(f"complete: {traj.nframes} frames (t = 0 .. {cfg.time.t_end:g}) written to {path} in {elapsed:.2f} s "
+              f"({steps} steps of {cfg.time.scheme} in {loop:.2f} s{pace}; the rest is set-up)")
     return 0
 
 

@@ -281,18 +281,21 @@ class TrajectoryWriter:
             raise OutputError(f"cannot write a checkpoint to {self.path} (disk full or removed?): "
                               f"{_reason(err)}") from None
 
-    def close(self, status, message=""):
-        """Close the file and record how the run ended."""
+    def close(self, status, message="", attrs=None):
+        """Close the file and record how the run ended (plus any ``attrs``)."""
         self.file.close()
-        finalize(self.path, status, message)
+        finalize(self.path, status, message, attrs)
 
 
-def finalize(path, status, message=""):
-    """Set the status attributes of a closed trajectory file."""
+def finalize(path, status, message="", attrs=None):
+    """Set the status attributes of a closed trajectory file (attributes cannot be
+    added while it is open for SWMR writing)."""
     with h5py.File(path, "r+") as f:
         f.attrs["status"] = status
         f.attrs["message"] = message
         f.attrs["finished"] = _now()
+        for key, value in (attrs or {}).items():
+            f.attrs[key] = value
 
 
 def _open(path):
