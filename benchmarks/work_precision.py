@@ -127,27 +127,30 @@ class _OverBudget(Exception):
 
 
 def run_scipy(prob, q0, refs, method, rtol, floor):
+    """One solve_ivp run per output time (0 -> 20 and 0 -> 200), each timed on its own."""
     f_plain, jac = real_form(prob)
     n = q0.size
     kwargs = {"jac": jac} if method in ("BDF", "Radau") else {}
-    t0 = time.perf_counter()
+    times, errs, work = [], [], []
+    for i, T in enumerate(TIMES):
+        t0 = time.perf_counter()
 
-    def f(t, y):
-        if time.perf_counter() - t0 > SCIPY_BUDGET:
-            raise _OverBudget
-        return f_plain(t, y)
+        def f(t, y):
+            if time.perf_counter() - t0 > SCIPY_BUDGET:
+                raise _OverBudget
+            return f_plain(t, y)
 
-    try:
-        sol = solve_ivp(f, (0.0, TIMES[-1]), np.concatenate([q0.real, q0.imag]), method=method, rtol=rtol,
-                        atol=rtol * floor, t_eval=TIMES, **kwargs)
-    except _OverBudget:
-        return f"stopped after {SCIPY_BUDGET:g} s (over budget)"
-    elapsed = time.perf_counter() - t0
-    if sol.status != 0:
-        return None
-    errs = [rel_error(prob, sol.y[:n, i] + 1j * sol.y[n:, i], refs[i]) for i in range(len(TIMES))]
-    # solve_ivp reports no time to t = 20 separately; the t = 200 time is an upper bound for it
-    return {"times": [elapsed, elapsed], "errors": errs, "work": f"nfev {sol.nfev}", "per_step": None}
+        try:
+            sol = solve_ivp(f, (0.0, T), np.concatenate([q0.real, q0.imag]), method=method, rtol=rtol,
+                            atol=rtol * floor, **kwargs)
+        except _OverBudget:
+            return f"stopped after {SCIPY_BUDGET:g} s to t = {T:g} (over budget)"
+        times.append(time.perf_counter() - t0)
+        if sol.status != 0:
+            return None
+        errs.append(rel_error(prob, sol.y[:n, -1] + 1j * sol.y[n:, -1], refs[i]))
+        work.append(str(sol.nfev))
+    return {"times": times, "errors": errs, "work": "nfev " + ", ".join(work), "per_step": None}
 
 
 def run_fixed(prob, q0, refs, scheme, dt):
