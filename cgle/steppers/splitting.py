@@ -24,6 +24,17 @@ from cgle.steppers.adaptive import DyadicController
 from cgle.steppers.base import Stepper, work_array
 
 
+def cubic_substep(problem, v, t):
+    """v <- exact flow of v' = -beta |v|^2 v over time t (pointwise, so in place);
+    FiniteTimeBlowUp when Re(beta) < 0 and a node reaches the singularity."""
+    blown = problem.cubic_flow(v, t, v)
+    if blown:
+        raise FiniteTimeBlowUp(
+            f"the cubic term blows up in finite time (Re(beta) < 0): {blown} nodes "
+            f"reach the singularity 1 + 2 Re(beta) |q|^2 t = 0 within t = {t:g}"
+        )
+
+
 class Splitting(Stepper):
     """Family base: ``steps`` is a tuple of ("N" or "L", fraction of dt) substeps."""
 
@@ -45,13 +56,7 @@ class Splitting(Stepper):
         self._propagators = {f: self.problem.linear.expm(f * dt) for f in fractions}
 
     def _cubic(self, v, t):
-        # pointwise, so it may write over its input
-        blown = self.problem.cubic_flow(v, t, v)
-        if blown:
-            raise FiniteTimeBlowUp(
-                f"the cubic term blows up in finite time (Re(beta) < 0): {blown} nodes "
-                f"reach the singularity 1 + 2 Re(beta) |q|^2 t = 0 within t = {t:g}"
-            )
+        cubic_substep(self.problem, v, t)
 
     def step(self, v):
         for part, f in self.substeps:
@@ -130,12 +135,7 @@ class StrangRichardson(DyadicController, Stepper):
         return self._cached((self._frame, level), build)
 
     def _cubic(self, v, t):
-        blown = self.problem.cubic_flow(v, t, v)
-        if blown:
-            raise FiniteTimeBlowUp(
-                f"the cubic term blows up in finite time (Re(beta) < 0): {blown} nodes "
-                f"reach the singularity 1 + 2 Re(beta) |q|^2 t = 0 within t = {t:g}"
-            )
+        cubic_substep(self.problem, v, t)
 
     def _strang(self, v, h, propagator):
         self._cubic(v, h / 2)
