@@ -352,13 +352,19 @@ GRID_BASES = ("hermite", "chebyshev", "fourier")
 TOP_LEVEL = ("name", "equation", "flow", "grid", "initial", "time", "output", "forcing")
 
 
-def _section(data, key, schema, cls, defaults=None):
-    """Parse mapping ``data[key]`` with ``schema`` into dataclass ``cls``."""
+def _mapping(data, key):
+    """Section ``key`` of the config as a dict ({} when absent)."""
     raw = data.get(key)
     if raw is None:
-        raw = {}
+        return {}
     if not isinstance(raw, dict):
         raise ConfigError(key, "must be a mapping", raw)
+    return raw
+
+
+def _section(data, key, schema, cls, defaults=None):
+    """Parse mapping ``data[key]`` with ``schema`` into dataclass ``cls``."""
+    raw = _mapping(data, key)
     values = dict(defaults or {})
     for k, v in raw.items():
         if k not in schema:
@@ -368,11 +374,7 @@ def _section(data, key, schema, cls, defaults=None):
 
 
 def _parse_grid(data):
-    raw = data.get("grid")
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError("grid", "must be a mapping", raw)
+    raw = _mapping(data, "grid")
     basis = choice(*GRID_BASES)("grid.basis", raw.get("basis", "hermite"))
     allowed = {
         "hermite": ("basis", "n", "scale"),
@@ -407,11 +409,7 @@ def _parse_grid(data):
 
 
 def _parse_initial(data, grid):
-    raw = data.get("initial")
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError("initial", "must be a mapping", raw)
+    raw = _mapping(data, "initial")
     kind = choice(*INITIAL_KINDS)("initial.kind", raw.get("kind", "constant"))
     schema = INITIAL_KINDS[kind]
     values = {"kind": kind}

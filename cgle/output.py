@@ -47,6 +47,12 @@ def _reason(err):
     return match.group(1) if match else text.splitlines()[0]
 
 
+def frame_bytes(frame_shape, with_q=True):
+    """Bytes one frame adds to a file, uncompressed: q as complex128 (when stored),
+    t and energy as float64."""
+    return 16 * int(np.prod(frame_shape)) * bool(with_q) + 16
+
+
 def check_free_space(path, needed=0):
     """Raise DiskFull unless the disk holding ``path`` has ``needed`` bytes plus the reserve."""
     free = shutil.disk_usage(Path(path).parent).free
@@ -61,9 +67,9 @@ def _now():
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _frame_chunks(frame_shape, frame_bytes=16):
+def _frame_chunks(frame_shape, item_bytes=16):
     """Chunk along t: about 64 KiB per chunk, at least one frame."""
-    per_frame = int(np.prod(frame_shape)) * frame_bytes
+    per_frame = int(np.prod(frame_shape)) * item_bytes
     return (max(1, min(1024, 65536 // max(per_frame, 1))),) + tuple(frame_shape)
 
 
@@ -224,8 +230,7 @@ class TrajectoryWriter:
 
     @property
     def frame_bytes(self):
-        """Bytes one frame adds to the file (q as complex128, t and energy as float64)."""
-        return 16 * int(np.prod(self.frame_shape)) + 16
+        return frame_bytes(self.frame_shape, self.q is not None)
 
     def _abandon(self):
         """Close after a failed write; the file may be unclosable, and HDF5 reports that
@@ -330,16 +335,15 @@ class Trajectory:
                 raise OSError(f"{self.path} is not a cgle trajectory (format attribute missing)")
             self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
 
-    def _read(self, name, index=()):
+    def _read(self, name):
         with _open(self.path) as f:
             if name not in f:
                 raise KeyError(f"{self.path} has no dataset {name!r} (output.fields)")
             d = f[name]
             if name in ("t", "q", "energy"):
                 # frames present in every series (a running writer extends them in turn)
-                n = _complete_frames(f)
-                return d[:n][index] if index != () else d[:n]
-            return d[index] if index != () else d[()]
+                return d[: _complete_frames(f)]
+            return d[()]
 
     @property
     def t(self):

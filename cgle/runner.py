@@ -24,7 +24,7 @@ from cgle.forcing import make_forcing
 from cgle.initial import initial_condition
 from cgle.integrate import StopRequested, integrate
 from cgle.model import build
-from cgle.output import DiskFull, OutputError, TrajectoryWriter, check_free_space, open_trajectory
+from cgle.output import DiskFull, OutputError, TrajectoryWriter, check_free_space, frame_bytes, open_trajectory
 from cgle import precheck
 from cgle.steppers import make_stepper
 
@@ -180,12 +180,11 @@ def _run(config, output, resume, overwrite, progress, handle_signals):
     prob = build(cfg)
     # refuse at once when the whole (uncompressed) trajectory cannot fit on the disk
     frames = int(round(cfg.time.t_end / cfg.output.every)) + 1
-    frame_bytes = 16 * int(np.prod(prob.shape)) * ("q" in cfg.output.fields) + 16
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputError(f"cannot create the output directory {path.parent}: {err.strerror or err}") from None
-    check_free_space(path, frames * frame_bytes)
+    check_free_space(path, frames * frame_bytes(prob.shape, "q" in cfg.output.fields))
     stepper = make_stepper(cfg.time.scheme, prob, rtol=cfg.time.rtol, atol=cfg.time.atol)
     forcing = make_forcing(cfg.forcing, prob)
     dt = cfg.time.dt
