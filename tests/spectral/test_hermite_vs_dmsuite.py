@@ -13,6 +13,7 @@ import scipy.sparse.linalg
 from scipy.special import eval_hermite
 
 from cgle.spectral import herdif, herroots, hermite_weights
+from dmsuite_reference import dmsuite_poldif
 
 # ---------------------------------------------------------------- DMSuite, literally
 
@@ -22,32 +23,6 @@ def dmsuite_herroots(N):
     off = np.sqrt(np.arange(1, N) / 2)
     J = np.diag(off, 1) + np.diag(off, -1)
     return np.sort(np.linalg.eigvalsh(J))
-
-
-def dmsuite_poldif(x, alpha, B):
-    """poldif.m, weighted form: c = alpha .* prod(DX); MATLAB column-major kept."""
-    N = x.size
-    M = B.shape[0]
-    L = np.eye(N, dtype=bool)
-    XX = np.repeat(x[:, None], N, axis=1)
-    DX = XX - XX.T
-    DX[L] = 1.0
-    c = alpha * np.prod(DX, axis=1)
-    C = np.repeat(c[:, None], N, axis=1)
-    C = C / C.T
-    Z = 1.0 / DX
-    Z[L] = 0.0
-    # X = Z'; X(L) = []; X = reshape(X, N-1, N)
-    X = Z.T.ravel(order="F")[~L.ravel(order="F")].reshape((N - 1, N), order="F")
-    Y = np.ones((N - 1, N))
-    D = np.eye(N)
-    DM = np.empty((M, N, N))
-    for ell in range(1, M + 1):
-        Y = np.cumsum(np.vstack([B[ell - 1], ell * Y[: N - 1] * X]), axis=0)
-        D = ell * Z * (C * np.repeat(np.diag(D)[:, None], N, axis=1) - D)
-        D[L] = Y[N - 1]
-        DM[ell - 1] = D
-    return DM
 
 
 def dmsuite_herdif(N, M, b):

@@ -14,6 +14,7 @@ import pytest
 from scipy.special import eval_genlaguerre, roots_laguerre
 
 from cgle.spectral.laguerre import lagdif, laguerre_weights, lagroots
+from dmsuite_reference import dmsuite_poldif
 
 EPS = np.finfo(float).eps
 
@@ -38,25 +39,7 @@ def dmsuite_lagdif(N, M, b):
     x = np.concatenate([[0.0], np.sort(np.linalg.eigvalsh(J))])
     alpha = np.exp(-x / 2)
     B = np.array([(-0.5) ** ell * np.ones(N) for ell in range(1, M + 1)])
-    L = np.eye(N, dtype=bool)
-    XX = np.repeat(x[:, None], N, axis=1)
-    DX = XX - XX.T
-    DX[L] = 1.0
-    c = alpha * np.prod(DX, axis=1)
-    Cm = np.repeat(c[:, None], N, axis=1)
-    Cm = Cm / Cm.T
-    Z = 1.0 / DX
-    Z[L] = 0.0
-    # MATLAB: X = Z'; X(L) = []; X = reshape(X, N-1, N)   (column-major throughout)
-    X = Z.T.ravel(order="F")[~L.ravel(order="F")].reshape((N - 1, N), order="F")
-    Y = np.ones((N - 1, N))
-    D = np.eye(N)
-    DM = np.empty((M, N, N))
-    for ell in range(1, M + 1):
-        Y = np.cumsum(np.vstack([B[ell - 1], ell * Y[: N - 1] * X]), axis=0)
-        D = ell * Z * (Cm * np.repeat(np.diag(D)[:, None], N, axis=1) - D)
-        D[L] = Y[N - 1]
-        DM[ell - 1] = D
+    DM = dmsuite_poldif(x, alpha, B)
     return x / b, DM * (b ** np.arange(1, M + 1))[:, None, None]
 
 
