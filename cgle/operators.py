@@ -23,16 +23,14 @@ import math
 import numpy as np
 import scipy.linalg
 
+from cgle import matrix_exponential
+
 # diagonal phi functions: for |z| < _PHI_CONTOUR_BELOW the mean over _PHI_CONTOUR_POINTS
 # nodes on the circle of radius _PHI_CONTOUR_RADIUS around z (every node has modulus >= 1,
 # where the recurrence loses < 1 digit); for |z| >= _PHI_CONTOUR_BELOW the recurrence.
 _PHI_CONTOUR_BELOW = 1.0
 _PHI_CONTOUR_RADIUS = 2.0
 _PHI_CONTOUR_POINTS = 32
-# dense phi functions by modified squaring: scale to ||hA / 2^s||_1 <= _PHI_SQUARING_NORM,
-# Taylor series of _PHI_TAYLOR_TERMS terms there (truncation < 0.5^19 / 19! ~ 2e-23)
-_PHI_SQUARING_NORM = 0.5
-_PHI_TAYLOR_TERMS = 18
 
 
 def _phi_recurrence(z, kmax):
@@ -106,11 +104,16 @@ class DenseOperator:
         return np.eye(self.matrix.shape[0], dtype=complex)
 
     def expm(self, h):
-        """exp(h A)."""
-        return DenseOperator(scipy.linalg.expm(h * self.matrix))
+        """exp(h A) (:func:`cgle.matrix_exponential.expm`)."""
+        return DenseOperator(matrix_exponential.expm(h * self.matrix))
+
+    def expm_uses_half(self, h):
+        """Whether :meth:`expm` (h) is computed as expm(h / 2) squared (then
+        ``expm(h / 2).squared()`` gives the same bits for one matrix product)."""
+        return matrix_exponential.ends_by_squaring(float(np.linalg.norm(h * self.matrix, 1)))
 
     def squared(self):
-        """A^2 (e.g. exp(2hL) from exp(hL))."""
+        """A^2."""
         return DenseOperator(self.matrix @ self.matrix)
 
     def shifted_inverse(self, a):
@@ -127,11 +130,9 @@ class DenseOperator:
         kmax : int
             Highest index, >= 0.
         method : {"squaring", "augmented"}
-            ``"squaring"`` (default): Taylor series of phi_k(Y), Y = hA / 2^s with
-            ||Y||_1 <= 1/2, then s modified squarings (Skaflestad & Wright 2009, eq. 2.5)
-
-                phi_k(2Y) = 2^-k [phi_0(Y) phi_k(Y) + sum_{j=1..k} phi_j(Y) / (k - j)!],
-
+            ``"squaring"`` (default): Taylor series of phi_kmax(Y), Y = hA / 2^s with
+            ||Y||_1 <= 1, the recurrence down to phi_0(Y), then s modified squarings
+            (Skaflestad & Wright 2009, eq. 2.5; :func:`cgle.matrix_exponential.phi_halvings`),
             all on N x N matrices (kmax + 1 products per squaring).
             ``"augmented"``: one exponential of the ((kmax + 1) N)-square block matrix
             (Sidje 1998, Theorem 1; Al-Mohy & Higham 2011, eq. 2.11)
@@ -164,29 +165,13 @@ class DenseOperator:
         return [E[:n, j * n:(j + 1) * n].copy() for j in range(kmax + 1)]
 
     def _phi_squaring(self, h, kmax):
-        n = self.matrix.shape[0]
-        X = h * self.matrix
-        norm = np.linalg.norm(X, 1)
-        s = max(0, math.ceil(math.log2(norm / _PHI_SQUARING_NORM))) if norm > 0 else 0
-        Y = X / 2.0**s
-        # Taylor: phi_k(Y) = sum_{j=0..m} Y^j / (j + k)!; ||Y|| <= 1/2 and m = 18 leave < 1e-22
-        eye = np.eye(n, dtype=complex)
-        phis = [eye / math.factorial(k) for k in range(kmax + 1)]
-        power = eye
-        for j in range(1, _PHI_TAYLOR_TERMS + 1):
-            power = power @ Y
-            for k in range(kmax + 1):
-                phis[k] = phis[k] + power / math.factorial(j + k)
-        for _ in range(s):
-            # phi_k(2Y) = 2^-k [phi_0 phi_k + sum_{j=1..k} phi_j / (k - j)!]
-            new = []
-            for k in range(kmax + 1):
-                acc = phis[0] @ phis[k]
-                for j in range(1, k + 1):
-                    acc = acc + phis[j] / math.factorial(k - j)
-                new.append(acc / 2.0**k)
-            phis = new
-        return phis
+        return matrix_exponential.phi_halvings(h * self.matrix, kmax)[0]
+
+    def phi_halvings(self, h, kmax, halvings):
+        """[[phi_0(hA / 2^i), ..., phi_kmax(hA / 2^i)] for i = 0..halvings], from one
+        modified-squaring pass (:func:`cgle.matrix_exponential.phi_halvings`)."""
+        levels = matrix_exponential.phi_halvings(h * self.matrix, kmax, halvings)
+        return [[DenseOperator(m) for m in level] for level in levels]
 
     @staticmethod
     def combine(terms):
@@ -241,6 +226,10 @@ class DiagonalOperator:
     def expm(self, h):
         return DiagonalOperator(np.exp(h * self.symbol))
 
+    def expm_uses_half(self, h):
+        """Never: exp of a symbol is elementwise."""
+        return False
+
     def squared(self):
         return DiagonalOperator(self.symbol * self.symbol)
 
@@ -250,6 +239,10 @@ class DiagonalOperator:
     def phi(self, h, kmax):
         """[phi_0(hA), ..., phi_kmax(hA)]: :func:`phi_functions` of the symbol."""
         return [DiagonalOperator(p) for p in phi_functions(h * self.symbol, kmax)]
+
+    def phi_halvings(self, h, kmax, halvings):
+        """[phi(h / 2^i, kmax) for i = 0..halvings] (each directly: elementwise)."""
+        return [self.phi(h / 2.0**i, kmax) for i in range(halvings + 1)]
 
     @staticmethod
     def combine(terms):

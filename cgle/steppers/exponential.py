@@ -84,7 +84,12 @@ class ExponentialRK(Stepper):
             for _w, k, c in coef:
                 kmax[c] = max(kmax[c], k)
         kmax[1.0] = max(kmax[1.0], 0)
-        phi = {c: linear.phi(c * dt, k) for c, k in kmax.items()}
+        # nodes c = 2^-i come out of one modified-squaring pass at c = 1; others directly
+        halvings = {c: round(-math.log2(c)) for c in kmax if 2.0 ** round(-math.log2(c)) * c == 1.0}
+        depth = max(halvings.values())
+        levels = linear.phi_halvings(dt, max(kmax[c] for c in halvings), depth)
+        phi = {c: levels[i][: kmax[c] + 1] for c, i in halvings.items()}
+        phi.update({c: linear.phi(c * dt, k) for c, k in kmax.items() if c not in halvings})
 
         def operator(terms, scale):
             return linear.combine([(scale * w, phi[c][k]) for (k, c), w in _canonical(terms).items()])

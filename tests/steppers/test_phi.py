@@ -133,3 +133,24 @@ def test_dense_and_diagonal_agree_on_a_diagonal_matrix():
     diag = DiagonalOperator(z).phi(1.0, 3)
     for d, g in zip(dense, diag):
         np.testing.assert_allclose(np.diag(d.matrix), g.symbol, rtol=1e-13)
+
+
+@pytest.mark.parametrize("h", [1e-6, 0.7, 30.0])
+def test_phi_halvings_match_mpmath_at_every_level(nonnormal, h):
+    """The levels of one modified-squaring pass are phi_k(hA / 2^i) (ETDRK4 takes its
+    c = 1/2 functions from there)."""
+    levels = DenseOperator(nonnormal).phi_halvings(h, 3, 2)
+    assert len(levels) == 3
+    for i, level in enumerate(levels):
+        ref = mp_phi_dense(nonnormal, h / 2**i, 3)
+        for k in range(4):
+            err = np.linalg.norm(level[k].matrix - ref[k]) / np.linalg.norm(ref[k])
+            assert err < 1e-12, (i, k, err)
+
+
+def test_diagonal_phi_halvings_are_direct():
+    z = np.array([1e-8 - 2e-8j, 0.3 + 0.9j, -4.0 + 1.0j, 2.5j])
+    levels = DiagonalOperator(z).phi_halvings(2.0, 2, 1)
+    for i, level in enumerate(levels):
+        for k, op in enumerate(level):
+            np.testing.assert_array_equal(op.symbol, phi_functions(z * 2.0 / 2**i, 2)[k])
