@@ -194,6 +194,12 @@ class ARK436(IMEXRungeKutta):
     order = 4
     embedded_order = 3
     adaptive = True
+    # local errors add up over a run: on the dissipative forum problem they neither grow
+    # nor decay relative to the solution, so the error at the frames grows ~linearly in
+    # t. With the controller's usual 1/10 the error at t = 200 (10 frames of 20) was
+    # 22 / 14 / 9 / 5.7 x rtol for rtol = 1e-3 .. 1e-6 (N = 64); 1/50 keeps it within
+    # 10 x (tests/steppers/test_adaptive.py::test_tolerance_met_over_long_runs)
+    tolerance_fraction = 0.02
     c = (0.0, 1 / 2, 83 / 250, 31 / 50, 17 / 20, 1.0)
     a_explicit = (
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),

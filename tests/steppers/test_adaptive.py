@@ -117,3 +117,21 @@ def test_restart_is_bitwise_identical(forum, scheme):
     assert np.array_equal(v_end, v_full)
     for (t1, q1), (t2, q2) in zip(full, first + second):
         assert t1 == t2 and np.array_equal(q1, q2)
+
+
+@pytest.mark.parametrize("scheme", ADAPTIVE)
+def test_tolerance_met_over_long_runs(forum, scheme):
+    """Ten frames of 20 to t = 200, while the solution decays by ~1e-11: the error at
+    every frame stays within 10 x rtol of the solution there (local errors add up over
+    a run; the reference integrates the rescaled p = e^{sigma t} q so that it stays
+    relative at late times, as in benchmarks/work_precision.py)."""
+    prob, q0, _T, _ref = forum
+    times = [20.0 * k for k in range(1, 11)]
+    sigma = -float(np.max(prob.linear.eigenvalues().real))
+    refs = [r * math.exp(-sigma * t) for r, t in zip(scipy_reference(prob, q0, times, shift=sigma), times)]
+    for rtol in (1e-3, 1e-5, 1e-7):
+        frames, _sizes, _v, stepper = adaptive_run(prob, q0, rtol, scheme, t_end=200.0, every=20.0)
+        assert [t for t, _q in frames] == times
+        for (t, q), ref in zip(frames, refs):
+            err = np.max(np.abs(q - ref))
+            assert err <= 10 * (rtol * np.max(np.abs(ref)) + stepper.atol), (t, err / np.max(np.abs(ref)), rtol)
