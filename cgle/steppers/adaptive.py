@@ -140,14 +140,10 @@ class DyadicController:
         asymptotic range could pass a Richardson test by accident (both solutions
         collapse under the strongly damping cubic flow), so the first step is never
         simply the whole frame."""
-        prob = self.problem
         f0, f1, work = (np.empty_like(v) for _ in range(3))
 
         def rhs(y, out):
-            prob.linear.apply(y, out)
-            prob.nonlinear(y, work)
-            out += work
-            return out
+            return self._error_source(y, out, work)
 
         with np.errstate(over="ignore", invalid="ignore"):
             flat = v.reshape(-1)
@@ -162,6 +158,14 @@ class DyadicController:
         big = max(d1, d2)
         h1 = max(1e-6, h0 * 1e-3) if big <= 1e-15 else (0.01 / big) ** (1.0 / (self.error_order + 1))
         return min(100 * h0, h1)
+
+    def _error_source(self, y, out, work):
+        """out = the part of f(y) = L y + N(y) whose integration makes local error, for the
+        starting step (all of it here; a scheme that integrates L exactly overrides)."""
+        self.problem.linear.apply(y, out)
+        self.problem.nonlinear(y, work)
+        out += work
+        return out
 
     def _ladder_level(self, h):
         """Largest j with H 2^(j - D) <= h (clipped to 0..D)."""
