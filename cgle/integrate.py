@@ -66,42 +66,45 @@ def integrate(problem, stepper, v, *, t_end, dt, every, step=0, t=None, max_ampl
     frame = int(round(t / every))
     n_frames = int(round(t_end / every))
     m2 = _amplitude2(problem, v)
-    while (step < total) if not adaptive else (frame < n_frames):
-        previous = m2
-        try:
-            if adaptive:
-                # the next frame time, exactly; the stepper may take less than h_max
-                target = (frame + 1) * every
-                h = stepper.adaptive_step(v, t, target - t)
-                t = target if t + h >= target - 1e-12 * max(1.0, abs(target)) else t + h
-            else:
-                h = dt
-                stepper.step(v)
-                t = (step + 1) * dt
-        except FiniteTimeBlowUp as err:
-            raise BlowUp(_paragraph(stepper, t, step + 1, dt, math.sqrt(previous), str(err),
-                                    "use Re(beta) >= 0 or a smaller initial amplitude; with Re(beta) < 0 "
-                                    "the cubic equation itself has no solution past this time"),
-                         cause="finite-time") from None
-        if forcing is not None:
-            forcing.apply(v, h)
-        step += 1
-        m2 = _amplitude2(problem, v)
-        if not m2 <= max_amplitude2:  # also true for NaN
-            cause, advice = diagnose(problem, stepper, h, previous)
-            shown = "NaN/inf" if not math.isfinite(m2) else f"{math.sqrt(m2):.3g}"
-            raise BlowUp(
-                _paragraph(stepper, t, step, h, shown, cause, advice,
-                           bound=math.sqrt(max_amplitude2) if math.isfinite(m2) else None),
-                cause=cause,
-            )
-        if on_step is not None:
-            on_step(step, t)
-        if (not adaptive and step % steps_per_frame == 0) or (adaptive and t == (frame + 1) * every):
-            frame += 1
-            on_frame(step, t, v)
-        if should_stop is not None and should_stop():
-            raise StopRequested(step, t)
+    # overflow and NaN in a step are expected when a run blows up: the check after each
+    # step reports them in one paragraph, without numpy's RuntimeWarnings on top
+    with np.errstate(over="ignore", invalid="ignore"):
+        while (step < total) if not adaptive else (frame < n_frames):
+            previous = m2
+            try:
+                if adaptive:
+                    # the next frame time, exactly; the stepper may take less than h_max
+                    target = (frame + 1) * every
+                    h = stepper.adaptive_step(v, t, target - t)
+                    t = target if t + h >= target - 1e-12 * max(1.0, abs(target)) else t + h
+                else:
+                    h = dt
+                    stepper.step(v)
+                    t = (step + 1) * dt
+            except FiniteTimeBlowUp as err:
+                raise BlowUp(_paragraph(stepper, t, step + 1, dt, math.sqrt(previous), str(err),
+                                        "use Re(beta) >= 0 or a smaller initial amplitude; with Re(beta) < 0 "
+                                        "the cubic equation itself has no solution past this time"),
+                             cause="finite-time") from None
+            if forcing is not None:
+                forcing.apply(v, h)
+            step += 1
+            m2 = _amplitude2(problem, v)
+            if not m2 <= max_amplitude2:  # also true for NaN
+                cause, advice = diagnose(problem, stepper, h, previous)
+                shown = "NaN/inf" if not math.isfinite(m2) else f"{math.sqrt(m2):.3g}"
+                raise BlowUp(
+                    _paragraph(stepper, t, step, h, shown, cause, advice,
+                               bound=math.sqrt(max_amplitude2) if math.isfinite(m2) else None),
+                    cause=cause,
+                )
+            if on_step is not None:
+                on_step(step, t)
+            if (not adaptive and step % steps_per_frame == 0) or (adaptive and t == (frame + 1) * every):
+                frame += 1
+                on_frame(step, t, v)
+            if should_stop is not None and should_stop():
+                raise StopRequested(step, t)
     return step, t
 
 

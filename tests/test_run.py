@@ -63,6 +63,18 @@ def test_forum_blowup_fails_cleanly_within_seconds(tmp_path):
     np.testing.assert_array_equal(traj.q[0], np.full(220, 1e4 + 0j))
 
 
+def test_blow_up_to_nan_is_one_paragraph_without_numpy_warnings(tmp_path):
+    """etdrk4 at the forum's dt = 1, q0 = 1e4 overflows to NaN inside its first step; the
+    user sees the diagnosis, not numpy RuntimeWarnings from inside the stepper."""
+    config = tmp_path / "etdrk4.yaml"
+    config.write_text((ROOT / "configs" / "forum_blowup.yaml").read_text().replace("scheme: cnfe", "scheme: etdrk4"))
+    result = cgle_cli("run", str(config), "-o", str(tmp_path / "etdrk4.h5"))
+    assert result.returncode == 1
+    assert "RuntimeWarning" not in result.stderr and "Traceback" not in result.stderr
+    assert "blew up at t = 1 (step 1, scheme etdrk4, dt = 1): max|q| = NaN/inf" in result.stderr
+    assert "explicit cubic term unstable" in result.stderr
+
+
 def test_negative_real_beta_reports_finite_time_blow_up(tmp_path):
     data = {
         "equation": {"nu": 0, "gamma": 1, "mu": [-1.0, 0, -0.5], "beta": -1.0},
