@@ -45,25 +45,19 @@ THETA = {
 }
 
 
+def _ps_products(degree, k):
+    """Matrix products of Paterson-Stockmeyer with block size k for a polynomial of
+    ``degree``: k - 1 powers B^2..B^k, then one per Horner step in B^k, one fewer when k
+    divides the degree (the top block is a scalar)."""
+    return (k - 1) + degree // k - (1 if degree % k == 0 else 0)
 
 
 def _block_size(degree):
-    """Block size k with the fewest Paterson-Stockmeyer products for a polynomial of
-    ``degree``: k - 1 powers B^2..B^k, then one product per Horner step in B^k, one
-    fewer when k divides the degree (the top block is a scalar)."""
-
-    def products(k):
-        return (k - 1) + degree // k - (1 if degree % k == 0 else 0)
-
-    return min(range(1, degree + 1), key=lambda k: (products(k), k))
+    """Block size with the fewest Paterson-Stockmeyer products for ``degree``."""
+    return min(range(1, degree + 1), key=lambda k: (_ps_products(degree, k), k))
 
 
-def _products(m):
-    k = _block_size(m)
-    return (k - 1) + m // k - (1 if m % k == 0 else 0)
-
-
-PRODUCTS = {m: _products(m) for m in THETA}
+PRODUCTS = {m: _ps_products(m, _block_size(m)) for m in THETA}
 
 # the degree used with squaring: the fewest products per unit of log2 ||A||,
 # PRODUCTS[m] - log2(THETA[m]), is m = 16 (6.36; m = 12: 6.74, 20: 6.48, 25: 6.72)
@@ -161,8 +155,9 @@ PHI_NORM = 1.0
 
 def _phi_degree(k):
     """Degree m of the Taylor polynomial of phi_k(Y) = sum_j Y^j / (j + k)! on ||Y|| <= 1:
-    the tail, < 3 ||Y||^(m+1) / (m + 1 + k)!, stays below 0.3 u / k! (u = 2^-53; phi_k(Y)
-    itself is >= 1 / (e k!) there)."""
+    the tail, < 2 ||Y||^(m+1) / (m + 1 + k)!, stays below 0.3 u / k! (u = 2^-53), while
+    phi_k(Y) has spectral radius >= 0.28 / k! there (|phi_k(z)| >= 1/k! - sum_{j>=1}
+    1/(j+k)! >= (3 - e)/k! for |z| <= 1, k >= 1; |e^z| >= 1/e): relative error ~u."""
     m = 0
     while 3.0 * math.factorial(k) / math.factorial(m + 1 + k) > 0.3 * 2.0**-53:
         m += 1
