@@ -134,12 +134,13 @@ class DyadicController:
 
     def _initial_step(self, v):
         """Starting step of Hairer, Norsett & Wanner (1993, II.4, p. 169) for
-        f(v) = L v + N(v), norms as in the error test: h0 = 0.01 |v| / |f(v)|, an Euler
-        step to v1 = v + h0 f(v), d2 = |f(v1) - f(v)| / h0, and
+        f = :meth:`_error_source` (L v + N(v) unless the scheme integrates L exactly),
+        norms as in the error test: h0 = 0.01 |v| / |f(v)|, an Euler step to
+        v1 = v + h0 f(v), d2 = |f(v1) - f(v)| / h0, and
         h = min(100 h0, (0.01 / max(|f(v)|, d2))^(1/(q+1))). A step far beyond the
         asymptotic range could pass a Richardson test by accident (both solutions
-        collapse under the strongly damping cubic flow), so the first step is never
-        simply the whole frame."""
+        collapse under the strongly damping cubic flow), so the first step comes from
+        this estimate, not from the frame length."""
         f0, f1, work = (np.empty_like(v) for _ in range(3))
 
         def rhs(y, out):
