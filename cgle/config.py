@@ -486,8 +486,10 @@ def read_yaml(path, what):
     """Parse a YAML file; a missing file is FileNotFoundError, broken YAML a ConfigError
     with the line and column."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"{what} file not found: {path}")
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} path is not a regular file: {path}")
     try:
         return yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:

@@ -103,6 +103,8 @@ def test_errors_name_key_rule_and_value(edit, key, rule):
 def test_missing_file_and_bad_yaml(tmp_path):
     with pytest.raises(FileNotFoundError, match="config file not found"):
         load_config(tmp_path / "nope.yaml")
+    with pytest.raises(FileNotFoundError, match="config path is not a regular file"):
+        load_config(tmp_path)
     bad = tmp_path / "bad.yaml"
     bad.write_text("time: [1, 2\n")
     with pytest.raises(ConfigError, match="is not valid YAML at line"):
