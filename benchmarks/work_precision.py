@@ -349,6 +349,10 @@ def plot(rows, out):
     import matplotlib.pyplot as plt
 
     labels = list(dict.fromkeys(r[0] for r in rows))
+    # one colour per method across all panels (the legend is drawn once)
+    methods = sorted({(kind, name) for _lab, kind, name, _param, res in rows if isinstance(res, dict)})
+    palette = plt.cm.tab20(np.linspace(0.0, 1.0, 20))
+    colour = {method: palette[i % 20] for i, method in enumerate(methods)}
     fig, axes = plt.subplots(len(labels), len(TIMES), figsize=(12, 4.2 * len(labels)), squeeze=False)
     for r, label in enumerate(labels):
         for c, T in enumerate(TIMES):
@@ -357,17 +361,22 @@ def plot(rows, out):
             for lab, kind, name, param, res in rows:
                 if lab == label and isinstance(res, dict) and np.isfinite(res["errors"][c]):
                     series.setdefault((kind, name), []).append((max(res["errors"][c], 1e-16), res["times"][c]))
-            colours = plt.cm.tab20(np.linspace(0.0, 1.0, 20))
-            for i, ((kind, name), pts) in enumerate(sorted(series.items())):
+            for (kind, name), pts in sorted(series.items()):
                 pts.sort()
                 e, t = zip(*pts)
-                ax.loglog(e, t, "o-" if kind == "cgle" else "s--", ms=3, lw=1, label=name, color=colours[i % 20])
+                ax.loglog(e, t, "o-" if kind == "cgle" else "s--", ms=3, lw=1, label=name, color=colour[(kind, name)])
             ax.set_title(f"{label}, t = {T:g}")
             ax.set_xlabel("relative error")
             ax.set_ylabel("wall time [s]")
             ax.axvline(1e-6, color="0.7", lw=0.8)
             ax.grid(True, which="both", alpha=0.3)
-    axes[0, -1].legend(fontsize=6, ncol=2)
+    # one legend with every method of every panel
+    handles = {}
+    for ax in axes.flat:
+        for line in ax.get_lines():
+            if not line.get_label().startswith("_"):
+                handles.setdefault(line.get_label(), line)
+    axes[0, -1].legend(handles.values(), handles.keys(), fontsize=6, ncol=2)
     fig.tight_layout()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
