@@ -31,8 +31,8 @@ def scipy_reference(prob, q0, times, rtol=1e-13, shift=0.0):
 
         p' = (L + sigma) p - beta e^{-2 sigma t} |p|^2 p,
 
-    and returns p(t): for a solution decaying like e^{-sigma t} the absolute tolerance
-    then stays relative to it (multiply by e^{-sigma t} to get q)."""
+    so that for a solution decaying like e^{-sigma t} the absolute tolerance stays
+    relative to it, and returns q = e^{-sigma t} p."""
     n = q0.size
 
     def f(t, y):
@@ -47,7 +47,7 @@ def scipy_reference(prob, q0, times, rtol=1e-13, shift=0.0):
     sol = solve_ivp(f, (0.0, times[-1]), np.concatenate([q0.real, q0.imag]), method="DOP853", rtol=rtol,
                     atol=1e-16, t_eval=times)
     assert sol.status == 0
-    return [sol.y[:n, i] + 1j * sol.y[n:, i] for i in range(len(times))]
+    return [(sol.y[:n, i] + 1j * sol.y[n:, i]) * math.exp(-shift * t) for i, t in enumerate(times)]
 
 
 PLANE_WAVE_2D = dict(PLANE_WAVE, name="plane_wave_2d", grid={"basis": "fourier", "n": [8, 8], "length": [20.0, 20.0]},

@@ -128,7 +128,7 @@ def test_tolerance_met_over_long_runs(forum, scheme):
     prob, q0, _T, _ref = forum
     times = [20.0 * k for k in range(1, 11)]
     sigma = -float(np.max(prob.linear.eigenvalues().real))
-    refs = [r * math.exp(-sigma * t) for r, t in zip(scipy_reference(prob, q0, times, shift=sigma), times)]
+    refs = scipy_reference(prob, q0, times, shift=sigma)
     for rtol in (1e-3, 1e-5, 1e-7):
         frames, _sizes, _v, stepper = adaptive_run(prob, q0, rtol, scheme, t_end=200.0, every=20.0)
         assert [t for t, _q in frames] == times
