@@ -38,7 +38,7 @@ q = np.ones(8, complex); out = np.empty_like(q)
 kernels.cubic_flow(q, 1+0j, 0.1, out); kernels.cubic_term(q, 1+0j, out); kernels.max_abs2(q)
 kernels.weighted_energy(q, np.ones(8)); kernels.axpy(1j, q, out); kernels.lincomb2(1j, q, 1.0, q, out)
 kernels.lincomb3(1j, q, 1.0, q, 2.0, q, out)
-kernels.diagonal_row(np.ones((2, 8), complex), np.ones((2, 8), complex), out)
+kernels.diagonal_row(np.ones((2, 8), complex), np.ones((2, 2)), np.ones((2, 8), complex), out)
 print(time.perf_counter() - t0)
 """
 

@@ -256,7 +256,7 @@ def numba_warmup():
     kernels.stage_sum(q, 0.1, np.ones(2, complex), K, out)
     kernels.normwise_error(q, q, q, 1e-6, 1e-9)
     kernels.same_values(q, q)
-    kernels.diagonal_row(K, K, out)
+    kernels.diagonal_row(K, np.ones((2, 2)), K, out)
     return time.perf_counter() - t0
 
 

@@ -124,18 +124,33 @@ def axpy_numpy(a, x, y):
 
 
 @numba.njit(cache=True)
-def diagonal_row(S, X, out):
-    """out = sum_k S[k] * X[k] (S, X of shape (m, n): stacked diagonal symbols and states)."""
+def diagonal_row(S, W, G, out):
+    """out = sum_k S[k] * (sum_i W[k, i] G[i]): diagonal symbols S (m, n) applied to the
+    inputs mixed from the rows of G (r, n) by the real (m, r) matrix W, zero weights
+    skipped. Row by row: contiguous inner loops vectorise (element by element with the
+    sums inside was ~2x slower), and no mixed inputs are stored."""
     m, n = S.shape
-    for j in range(n):
-        acc = S[0, j] * X[0, j]
-        for k in range(1, m):
-            acc += S[k, j] * X[k, j]
-        out[j] = acc
+    r = G.shape[0]
+    first = True
+    for k in range(m):
+        for i in range(r):
+            w = W[k, i]
+            if w == 0.0:
+                continue
+            if first:
+                for j in range(n):
+                    out[j] = w * S[k, j] * G[i, j]
+                first = False
+            else:
+                for j in range(n):
+                    out[j] += w * S[k, j] * G[i, j]
+    if first:
+        for j in range(n):
+            out[j] = 0.0
 
 
-def diagonal_row_numpy(S, X):
-    return np.sum(S * X, axis=0)
+def diagonal_row_numpy(S, W, G):
+    return np.sum(S * (W @ G), axis=0)
 
 
 @numba.njit(cache=True)
@@ -144,12 +159,14 @@ def stage_sum(base, h, coef, K, out):
 
     The Runge-Kutta stage combination; ``out`` may be ``base``."""
     m, n = K.shape
+    # row by row, as in diagonal_row (same order of additions per element)
     for j in range(n):
-        acc = base[j]
-        for k in range(m):
-            if coef[k] != 0.0:
-                acc += h * coef[k] * K[k, j]
-        out[j] = acc
+        out[j] = base[j]
+    for k in range(m):
+        if coef[k] != 0.0:
+            c = h * coef[k]
+            for j in range(n):
+                out[j] += c * K[k, j]
 
 
 def stage_sum_numpy(base, h, coef, K):

@@ -181,7 +181,7 @@ class DenseOperator:
 
     @staticmethod
     def block_row(operators):
-        """The operator X -> sum_k A_k X[k] on stacked states X of shape (m, N)."""
+        """[A_1 | ... | A_m]: ``apply_mixed(W, G, X, out)`` = sum_k A_k (W G)[k]."""
         return DenseBlockRow([A.matrix for A in operators])
 
     def eigenvalues(self):
@@ -195,16 +195,21 @@ class DenseOperator:
 
 
 class DenseBlockRow:
-    """[A_1 | A_2 | ... | A_m] acting on stacked states: out = sum_k A_k X[k], one BLAS
-    call (the blocks are stored side by side, X is C-contiguous (m, N))."""
+    """[A_1 | A_2 | ... | A_m] acting on mixed stacked states (the blocks stored side by
+    side: one BLAS call)."""
 
     def __init__(self, blocks):
         self.matrix = np.ascontiguousarray(np.hstack(blocks), dtype=complex)
         self.count = len(blocks)
 
-    def apply(self, X, out):
-        # out = [A_1 | ... | A_m] [X_1; ...; X_m]
-        np.dot(self.matrix, X.reshape(-1), out=out)
+    def apply_mixed(self, W, G, X, out):
+        """out = sum_k A_k (sum_i W[k, i] G[i]) for a real (m, r) W and states G (r, N);
+        X (at least m rows) is work space for the mixed inputs."""
+        m = self.count
+        # X = W G as a real GEMM on the float views (several times faster than a complex
+        # GEMM with a real matrix), then out = [A_1 | ... | A_m] [X_1; ...; X_m], one BLAS call
+        np.dot(W, G.reshape(G.shape[0], -1).view(np.float64), out=X[:m].reshape(m, -1).view(np.float64))
+        np.dot(self.matrix, X[:m].reshape(-1), out=out)
         return out
 
 
@@ -251,7 +256,7 @@ class DiagonalOperator:
 
     @staticmethod
     def block_row(operators):
-        """The operator X -> sum_k A_k X[k] on stacked states X of shape (m, *shape)."""
+        """[A_1 | ... | A_m]: ``apply_mixed(W, G, X, out)`` = sum_k A_k (W G)[k]."""
         return DiagonalBlockRow([A.symbol for A in operators])
 
     def eigenvalues(self):
@@ -262,15 +267,16 @@ class DiagonalOperator:
 
 
 class DiagonalBlockRow:
-    """[S_1 | ... | S_m] for diagonal symbols: out = sum_k S_k * X[k] (one numba loop)."""
+    """[S_1 | ... | S_m] for diagonal symbols (one numba kernel)."""
 
     def __init__(self, symbols):
         self.symbols = np.ascontiguousarray(np.stack([s.reshape(-1) for s in symbols]), dtype=complex)
         self.count = len(symbols)
 
-    def apply(self, X, out):
+    def apply_mixed(self, W, G, X, out):
+        """out = sum_k S_k * (sum_i W[k, i] G[i]) elementwise (X unused: the mixing is
+        done on the fly, :func:`cgle.kernels.diagonal_row`)."""
         from cgle.kernels import diagonal_row
 
-        # out = sum_k S_k * X_k, elementwise
-        diagonal_row(self.symbols, X.reshape(self.count, -1), out.reshape(-1))
+        diagonal_row(self.symbols, W, G.reshape(G.shape[0], -1), out.reshape(-1))
         return out

@@ -114,29 +114,25 @@ class ExponentialRK(Stepper):
                 seen[key] = len(blocks)
                 blocks.append(operator(coef, dt))
                 mixes.append({j + 1: 1.0})
-            # real 0/1 mixing: applied to the float view of G (a real GEMM, several
-            # times faster than a complex one with a real matrix)
+            # real 0/1 mixing of the rows of G into the inputs of the blocks
             W = np.zeros((len(blocks), len(self.c) + 1))
             for r, mix in enumerate(mixes):
                 for col, w in mix.items():
                     W[r, col] = w
-            self._plan.append((linear.block_row(blocks), W, len(blocks)))
+            self._plan.append((linear.block_row(blocks), W))
 
     def step(self, v):
         G, X, Y = self._G, self._X, self._Y
         s = len(self.c)
-        n = G.shape[0]
-        flat_shape = (n, -1)
         G[0] = v
         for i, stage in enumerate(self._plan):
             target = v if i == s else Y
             if stage is None:
                 Y[...] = v
             else:
-                row, W, m = stage
-                # inputs X = W G (sum of the N's that share a block), then Y = [blocks] X
-                np.dot(W, G.reshape(flat_shape).view(np.float64), out=X[:m].reshape(m, -1).view(np.float64))
-                row.apply(X[:m], target)
+                row, W = stage
+                # Y = [blocks] (W G): W sums the N's that share a block
+                row.apply_mixed(W, G, X, target)
             if i < s:
                 self.problem.nonlinear(Y, G[i + 1])
 

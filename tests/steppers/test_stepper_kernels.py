@@ -11,10 +11,20 @@ def rand(rng, *shape):
 
 def test_diagonal_row():
     rng = np.random.default_rng(0)
-    S, X = rand(rng, 4, 37), rand(rng, 4, 37)
+    S, G = rand(rng, 3, 37), rand(rng, 5, 37)
+    W = np.array([[1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0, 0.0], [0.5, 0.0, 0.0, -2.0, 1.0]])
+    G[4, 3] = np.nan  # only the row with a weight on G[4] may see it
     out = np.empty(37, dtype=complex)
-    kernels.diagonal_row(S, X, out)
-    np.testing.assert_allclose(out, kernels.diagonal_row_numpy(S, X), rtol=1e-14)
+    kernels.diagonal_row(S, W, G, out)
+    ok = np.arange(37) != 3
+    np.testing.assert_allclose(out[ok], kernels.diagonal_row_numpy(S, W, G)[ok], rtol=1e-14)
+    assert np.isnan(out[3])
+    # a zero weight does not touch its input (0 * NaN would be NaN); all-zero W gives 0
+    W[2, 4] = 0.0
+    kernels.diagonal_row(S, W, G, out)
+    assert np.all(np.isfinite(out))
+    kernels.diagonal_row(S, np.zeros_like(W), G, out)
+    assert np.array_equal(out, np.zeros(37))
 
 
 def test_stage_sum_skips_zero_coefficients():
