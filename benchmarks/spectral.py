@@ -16,6 +16,7 @@ Timings are wall-clock, best of ``--repeat``; no assertions (tests live in tests
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +27,10 @@ from cgle.spectral.fourier import fourdif, fourier_grid, fourier_weights
 from cgle.spectral.hermite import herdif, hermite_weights, herroots
 from cgle.spectral.laguerre import lagdif, laguerre_weights
 from cgle.spectral.sinc import sincdif, sinc_weights
+
+# the one NumPy transcription of DMSuite's herroots/herdif/poldif, shared with the tests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "spectral"))
+from dmsuite_reference import dmsuite_herdif  # noqa: E402
 
 
 def best_time(fn, repeat):
@@ -142,39 +147,6 @@ def plot_convergence(curves, path):
     plt.close(fig)
 
 
-# --------------------------------------------------------------------- DMSuite herdif
-
-
-def dmsuite_herdif(N, M, b=1.0):
-    """Direct NumPy transcription of DMSuite's herroots + herdif + poldif (published form)."""
-    off = np.sqrt(np.arange(1, N) / 2)
-    x = np.sort(np.linalg.eigvalsh(np.diag(off, 1) + np.diag(off, -1)))
-    alpha = np.exp(-(x**2) / 2)
-    beta = np.empty((M + 1, N))
-    beta[0] = 1.0
-    beta[1] = -x
-    for ell in range(3, M + 2):
-        beta[ell - 1] = -x * beta[ell - 2] - (ell - 2) * beta[ell - 3]
-    B = beta[1:]
-    L = np.eye(N, dtype=bool)
-    DX = x[:, None] - x[None, :]
-    DX[L] = 1.0
-    c = alpha * np.prod(DX, axis=1)  # overflows beyond N ~ 260
-    C = c[:, None] / c[None, :]
-    Z = 1.0 / DX
-    Z[L] = 0.0
-    X = Z[~L].reshape(N, N - 1).T
-    Y = np.ones((N - 1, N))
-    D = np.eye(N)
-    DM = np.empty((M, N, N))
-    for ell in range(1, M + 1):
-        Y = np.cumsum(np.vstack([B[ell - 1], ell * Y[: N - 1] * X]), axis=0)
-        D = ell * Z * (C * np.diag(D)[:, None] - D)
-        D[L] = Y[N - 1]
-        DM[ell - 1] = D
-    return x / b, DM * (b ** np.arange(1, M + 1))[:, None, None]
-
-
 def _psi_derivative_error(x, D1, n=10):
     """Max error of D1 on the Hermite function psi_n (closed form, moderate n only)."""
     from scipy.special import eval_hermite, factorial
@@ -193,7 +165,7 @@ def herdif_vs_dmsuite(repeat):
         t_new, (x, DM) = best_time(lambda: herdif(N, 2, 1.0), repeat)
         with np.errstate(all="ignore"):
             err = _psi_derivative_error(x, DM[0])
-            t_old, (x_old, DM_old) = best_time(lambda: dmsuite_herdif(N, 2), repeat)
+            t_old, (x_old, DM_old) = best_time(lambda: dmsuite_herdif(N, 2, 1.0), repeat)
             finite = np.all(np.isfinite(DM_old))
             if finite:
                 status = f"finite, err {_psi_derivative_error(x_old, DM_old[0]):.1e}"

@@ -13,29 +13,7 @@ import scipy.sparse.linalg
 from scipy.special import eval_hermite
 
 from cgle.spectral import herdif, herroots, hermite_weights
-from dmsuite_reference import dmsuite_poldif
-
-# ---------------------------------------------------------------- DMSuite, literally
-
-
-def dmsuite_herroots(N):
-    """herroots.m: eigenvalues of the Jacobi matrix of the Hermite polynomials."""
-    off = np.sqrt(np.arange(1, N) / 2)
-    J = np.diag(off, 1) + np.diag(off, -1)
-    return np.sort(np.linalg.eigvalsh(J))
-
-
-def dmsuite_herdif(N, M, b):
-    """herdif.m: weight exp(-x^2/2), beta recursion, scale by b."""
-    x = dmsuite_herroots(N)
-    alpha = np.exp(-(x**2) / 2)
-    beta = np.empty((M + 1, N))
-    beta[0] = 1.0
-    beta[1] = -x
-    for ell in range(3, M + 2):
-        beta[ell - 1] = -x * beta[ell - 2] - (ell - 2) * beta[ell - 3]
-    DM = dmsuite_poldif(x, alpha, beta[1:])
-    return x / b, DM * (b ** np.arange(1, M + 1))[:, None, None]
+from dmsuite_reference import dmsuite_herdif
 
 
 @pytest.mark.parametrize("N", [50, 200])
