@@ -1,4 +1,4 @@
-"""Propagator set-up: cgle.matrix_exponential against scipy.linalg.expm (issue 4).
+"""Propagator set-up: cgle.problem.matrix_functions against scipy.linalg.expm (issue 4).
 
     python benchmarks/expm.py [--repeat 5]
 
@@ -49,7 +49,7 @@ def main():
     args = parser.parse_args()
 
     import cgle
-    from cgle import matrix_exponential as me
+    from cgle.problem import matrix_functions as me
 
     ops = [("forum N=220", cgle.build(cgle.load_config(dict(FORUM, name="expm"))).L),
            ("supercritical N=120", cgle.build(cgle.load_config("configs/gl_supercritical.yaml")).L)]

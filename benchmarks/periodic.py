@@ -33,7 +33,7 @@ SEED = 1
 COMPILE_SNIPPET = """
 import time, numpy as np
 t0 = time.perf_counter()
-from cgle import kernels
+from cgle.problem import kernels
 q = np.ones(8, complex); out = np.empty_like(q)
 kernels.cubic_flow(q, 1+0j, 0.1, out); kernels.cubic_term(q, 1+0j, out); kernels.max_abs2(q)
 kernels.weighted_energy(q, np.ones(8)); kernels.axpy(1j, q, out); kernels.lincomb2(1j, q, 1.0, q, out)
@@ -113,8 +113,8 @@ def numpy_etdrk4(shape, b, c, dt, t_end, q0):
 def cgle_run(shape, b, c, dt, t_end, q0, scheme):
     """The production loop without file output; (seconds, steps, times, <|A|^2>, setup seconds)."""
     from cgle.config import load_config
-    from cgle.fourier import build_fourier
     from cgle.integrate import integrate
+    from cgle.problem import build_problem
     from cgle.steppers import make_stepper
 
     setup0 = time.perf_counter()
@@ -124,7 +124,7 @@ def cgle_run(shape, b, c, dt, t_end, q0, scheme):
         "initial": {"kind": "noise", "amplitude": NOISE, "seed": SEED},
         "time": {"scheme": scheme, "dt": dt, "t_end": t_end},
     })
-    prob = build_fourier(cfg)
+    prob = build_problem(cfg)
     stepper = make_stepper(scheme, prob)
     v = prob.to_state(q0)
     stepper.prepare(dt)

@@ -26,7 +26,7 @@ from cgle.spectral.chebyshev import cheb4c, chebdif, chebyshev_points, clenshaw_
 from cgle.spectral.fourier import fourdif, fourier_grid, fourier_weights
 from cgle.spectral.hermite import herdif, hermite_weights, herroots
 from cgle.spectral.laguerre import lagdif, laguerre_weights
-from cgle.spectral.sinc import sincdif, sinc_weights
+from cgle.spectral.sinc import sinc_weights, sincdif
 
 # the one NumPy transcription of DMSuite's herroots/herdif/poldif, shared with the tests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "spectral"))

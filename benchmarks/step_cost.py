@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 COMPILE_SNIPPET = """
 import time, numpy as np
 t0 = time.perf_counter()
-from cgle import kernels
+from cgle.problem import kernels
 q = np.ones(8, complex); out = np.empty_like(q)
 kernels.cubic_flow(q, 1+0j, 0.1, out); kernels.cubic_term(q, 1+0j, out); kernels.max_abs2(q)
 kernels.weighted_energy(q, np.ones(8)); kernels.axpy(1j, q, out); kernels.lincomb2(1j, q, 1.0, q, out)

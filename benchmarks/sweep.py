@@ -3,7 +3,7 @@
     python benchmarks/sweep.py [--n 120] [--t-end 300] [--dir benchmarks/out/sweep]
 
 The 16 runs are 4 values of mu0 x 4 of c_u (flow form, standard values, Hermite N, Strang
-dt = 0.1, noise seed). Every case does the same work per run, :func:`cgle.sweep.execute_run`
+dt = 0.1, noise seed). Every case does the same work per run, :func:`cgle.workflow.sweep.execute_run`
 (the run, its file, the leading eigenvalue and the figures), with one BLAS/numba thread:
 
 - serial:    ``execute_run`` in a loop in this process, which sets the same thread caps
@@ -11,7 +11,7 @@ dt = 0.1, noise seed). Every case does the same work per run, :func:`cgle.sweep.
 - serial, threadpoolctl only: the same in a child process started *without* the
   environment caps, limited only by threadpoolctl/numba.set_num_threads at run time (what
   a naive in-process loop gets);
-- k workers: :func:`cgle.sweep.run_sweep` on a :func:`cgle.sweep.local_cluster` of k
+- k workers: :func:`cgle.workflow.sweep.run_sweep` on a :func:`cgle.workflow.sweep.local_cluster` of k
   single-threaded worker processes, started and warmed up (cgle imported, numba cache
   loaded, one tiny run) before the clock starts.
 
@@ -44,9 +44,12 @@ from pathlib import Path  # noqa: E402
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from cgle.sweep import THREAD_CAPS, execute_run, load_sweep, local_cluster, read_manifest, run_sweep  # noqa: E402
+from cgle.workflow.manifest import read_manifest  # noqa: E402
+from cgle.workflow.sweep import local_cluster, run_sweep  # noqa: E402
+from cgle.workflow.sweep_file import load_sweep  # noqa: E402
+from cgle.workflow.sweep_worker import THREAD_CAPS, execute_run  # noqa: E402
 
-assert THREAD_CAPS == CAPS, "keep CAPS in step with cgle.sweep.THREAD_CAPS"
+assert THREAD_CAPS == CAPS, "keep CAPS in step with cgle.workflow.sweep.THREAD_CAPS"
 
 
 def sweep_spec(n, t_end):

@@ -1,4 +1,4 @@
-"""Benchmark cgle.stats / cgle.linalg against scipy, fastcluster and scikit-learn.
+"""Benchmark cgle.matrix / cgle.matrix against scipy, fastcluster and scikit-learn.
 
 Run:  python benchmarks/utilities.py [--quick]
 
@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cgle import linalg, stats  # noqa: E402
+from cgle import matrix  # noqa: E402
 
 try:
     import fastcluster
@@ -89,9 +89,9 @@ def bench_mahalanobis(table: Table, repeat: int) -> None:
     n, d = 2000, 50
     X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d))
     VI = np.linalg.inv(np.cov(X, rowvar=False))
-    ours = best_time(lambda: stats.mahalanobis(X), repeat)
+    ours = best_time(lambda: matrix.mahalanobis(X), repeat)
     ref = pdist(X, "mahalanobis", VI=VI)
-    err = np.max(np.abs(stats.mahalanobis(X)[np.triu_indices(n, 1)] - ref) / ref)
+    err = np.max(np.abs(matrix.mahalanobis(X)[np.triu_indices(n, 1)] - ref) / ref)
     table.add(f"mahalanobis n={n} d={d}", ours, "scipy pdist", best_time(
         lambda: pdist(X, "mahalanobis", VI=VI), 1), f"max rel diff {err:.1e}")
     if DistanceMetric is not None:
@@ -112,7 +112,7 @@ def bench_linkage(table: Table, sizes, repeat: int) -> None:
 
             def ours_fn():
                 nonlocal Z
-                Z = stats.linkage(X, method)
+                Z = matrix.linkage(X, method)
 
             task = f"linkage {method:<8} n={n}"
             if fastcluster is None:
@@ -136,11 +136,11 @@ def bench_linkage(table: Table, sizes, repeat: int) -> None:
 _MEMORY_PROBE = r"""
 import resource, sys, numpy as np
 sys.path.insert(0, {root!r})
-from cgle import stats
+from cgle import matrix
 X = np.random.default_rng(2).normal(size=({n}, 10))
-stats.linkage(X[:50], {method!r})  # load kernels
+matrix.linkage(X[:50], {method!r})  # load kernels
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-stats.linkage(X, {method!r})
+matrix.linkage(X, {method!r})
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print((after - before) / 1024.0)
 """
@@ -161,13 +161,13 @@ _COMPILE_PROBE = r"""
 import sys, time, numpy as np
 from scipy.spatial.distance import pdist
 sys.path.insert(0, {root!r})
-from cgle import stats
+from cgle import matrix
 X = np.random.default_rng(3).normal(size=(200, 5))
 D = pdist(X)
 def calls():
     for method in ("single", "complete", "ward", "centroid"):
-        stats.linkage(X, method)
-    stats.linkage(D, "ward")
+        matrix.linkage(X, method)
+    matrix.linkage(D, "ward")
 t1 = time.perf_counter()
 calls()
 t2 = time.perf_counter()
@@ -227,18 +227,18 @@ def bench_adjugate(table: Table, repeat: int) -> None:
     S = A.copy()
     S[-1] = S[0] + S[1]  # singular: SVD path
     ref = adjugate_by_minors(A)
-    err = np.max(np.abs(linalg.adjugate(A) - ref)) / np.max(np.abs(ref))
-    table.add(f"adjugate n={n} (LU path)", best_time(lambda: linalg.adjugate(A), repeat),
+    err = np.max(np.abs(matrix.adjugate(A) - ref)) / np.max(np.abs(ref))
+    table.add(f"adjugate n={n} (LU path)", best_time(lambda: matrix.adjugate(A), repeat),
               "n^2 minors (O(n^5))", best_time(lambda: adjugate_by_minors(A), 1), f"rel diff {err:.1e}")
-    table.add(f"adjugate n={n} singular (SVD)", best_time(lambda: linalg.adjugate(S), repeat),
+    table.add(f"adjugate n={n} singular (SVD)", best_time(lambda: matrix.adjugate(S), repeat),
               "n^2 minors (O(n^5))", best_time(lambda: adjugate_by_minors(S), 1))
     k = 7
     B = rng.normal(size=(k, k))
-    table.add(f"adjugate n={k}", best_time(lambda: linalg.adjugate(B), repeat),
+    table.add(f"adjugate n={k}", best_time(lambda: matrix.adjugate(B), repeat),
               "Laplace expansion (O(n!))", best_time(lambda: adjugate_laplace(B), 1),
               f"n=50 Laplace: ~{math.factorial(49) * 2500 / 1e9 / 3.15e7:.0e} years at 1 GFlop/s")
     Bi = rng.integers(-9, 10, size=(k, k))
-    table.add(f"adjugate n={k} exact (Fraction)", best_time(lambda: linalg.adjugate(Bi, exact=True), repeat),
+    table.add(f"adjugate n={k} exact (Fraction)", best_time(lambda: matrix.adjugate(Bi, exact=True), repeat),
               "-", None)
 
 
@@ -266,7 +266,7 @@ def main() -> None:
 
     table = Table()
     with threadpool_limits(1):
-        stats.linkage(np.zeros((3, 1)) + np.arange(3)[:, None], "single")  # load kernels
+        matrix.linkage(np.zeros((3, 1)) + np.arange(3)[:, None], "single")  # load kernels
         bench_mahalanobis(table, repeat)
         bench_linkage(table, sizes, repeat)
         bench_adjugate(table, repeat)

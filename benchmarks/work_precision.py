@@ -47,7 +47,7 @@ FORUM = {
 
 def problems():
     import cgle
-    from cgle.initial import initial_condition
+    from cgle.problem.initial import initial_condition
 
     out = []
     for label, amp in (("forum q0=1e-2", 1e-2), ("forum q0=1e4", 1e4)):
@@ -154,8 +154,8 @@ def run_scipy(prob, q0, refs, method, rtol, floor):
 
 
 def run_fixed(prob, q0, refs, scheme, dt):
-    from cgle.precheck import check_time_step
     from cgle.steppers import make_stepper
+    from cgle.steppers.precheck import check_time_step
 
     if not check_time_step(prob, scheme, dt, prob.to_state(q0)).stable:
         return "unstable"
@@ -243,7 +243,7 @@ def best_per_step(prob, scheme, dt=0.05, steps=2000):
 def numba_warmup():
     """Seconds for the first call of every kernel (a cache load, or a compile if cold)."""
     t0 = time.perf_counter()
-    from cgle import kernels
+    from cgle.problem import kernels
 
     q = np.ones(8, complex)
     out = np.empty_like(q)

@@ -9,28 +9,65 @@ Quick tour::
     path = cgle.run(cfg)
     traj = cgle.open_trajectory(path)
     prob = cgle.build(cfg)
+
+``import cgle`` is cheap: the names below are loaded on first use (PEP 562), so a
+command pays only for the layers it touches.
 """
 
-__version__ = "0.1.0"
+import importlib
 
-from cgle.config import Config, ConfigError, load_config  # noqa: E402
-from cgle.errors import BlowUp  # noqa: E402
-from cgle.model import Problem, build  # noqa: E402
-from cgle.output import open_trajectory  # noqa: E402
-from cgle.runner import RunExists, RunFailed, run  # noqa: E402
-from cgle import stability  # noqa: E402  (submodule: eigenvalues, growth, resolvent, H2)
+from cgle._version import __version__
 
-__all__ = [
-    "__version__",
-    "Config",
-    "ConfigError",
-    "load_config",
-    "build",
-    "Problem",
-    "run",
-    "RunFailed",
-    "RunExists",
-    "BlowUp",
-    "open_trajectory",
-    "stability",
-]
+# public name -> module that defines it
+_API = {
+    "Config": "cgle.config",
+    "ConfigError": "cgle.config",
+    "load_config": "cgle.config",
+    "Problem": "cgle.problem",
+    "FourierProblem": "cgle.problem",
+    "run": "cgle.workflow.runner",
+    "RunFailed": "cgle.workflow.runner",
+    "RunExists": "cgle.workflow.runner",
+    "BlowUp": "cgle.errors",
+    "open_trajectory": "cgle.io",
+}
+# subpackages reachable as attributes of ``cgle``
+_SUBMODULES = ("analysis", "config", "io", "matrix", "plots", "problem", "spectral", "stability",
+               "steppers", "workflow")
+
+__all__ = ["__version__", "build", *_API, *_SUBMODULES]
+
+
+def build(config):
+    """The discretised problem of a configuration.
+
+    Parameters
+    ----------
+    config : Config, str, os.PathLike or dict
+        A validated config, a YAML path or a mapping (validated here).
+
+    Returns
+    -------
+    Problem or FourierProblem
+        ``prob.x``, ``prob.weights``, ``prob.L`` (dense N x N complex matrix; for
+        Fourier grids the diagonal symbol) and ``prob.rhs(q)``.
+    """
+    from cgle.config import load_config
+    from cgle.problem import build_problem
+
+    return build_problem(load_config(config))
+
+
+def __getattr__(name):
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"cgle.{name}")
+    else:
+        raise AttributeError(f"module 'cgle' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -13,3 +13,7 @@ class BlowUp(RuntimeError):
 class FiniteTimeBlowUp(BlowUp):
     """The exact cubic flow dq/dt = -beta |q|^2 q with Re(beta) < 0 reaches infinity
     within the step."""
+
+
+class InitialConditionError(ValueError):
+    """An initial condition that cannot be built; the message names the config key."""

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from cgle import kernels
 from cgle.errors import BlowUp, FiniteTimeBlowUp
+from cgle.problem import kernels
 
 
 class StopRequested(Exception):

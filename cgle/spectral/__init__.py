@@ -7,7 +7,7 @@ Every ``*dif`` returns DMSuite's shapes; every grid has quadrature weights.
 from cgle.spectral.chebyshev import cheb4c, chebdif, chebyshev_points, clenshaw_curtis_weights
 from cgle.spectral.fourier import fourdif, fourier_grid, fourier_weights
 from cgle.spectral.hermite import herdif, hermite_weights, herroots
-from cgle.spectral.laguerre import lagdif, laguerre_weights, lagroots
+from cgle.spectral.laguerre import lagdif, lagroots, laguerre_weights
 from cgle.spectral.polynomial import poldif, poldif_log
 from cgle.spectral.sinc import sinc_weights, sincdif
 

@@ -1,5 +1,12 @@
-"""Time steppers, one family per module; see :mod:`cgle.steppers.base` for the contract."""
+"""Time steppers, one family per module; see :mod:`cgle.steppers.base` for the contract.
 
-from cgle.steppers.base import Stepper, make_stepper, registry
+``splitting`` (strang, strang_richardson), ``exponential`` (etd1, etdrk4), ``imex``
+(IMEX multistep: cnfe, cnab2, sbdf1-3), ``imex_rk`` (ars222, ars443, ark436),
+``adaptive`` (the dyadic step-size controller), ``order_conditions`` (checks of the
+tables), ``precheck`` (the dt pre-check), ``schemes`` (the registry).
+"""
+
+from cgle.steppers.base import Stepper
+from cgle.steppers.schemes import make_stepper, registry
 
 __all__ = ["Stepper", "make_stepper", "registry"]

@@ -20,7 +20,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from cgle import kernels
+from cgle.problem import kernels
 
 
 class DyadicController:

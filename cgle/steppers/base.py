@@ -32,12 +32,14 @@ collocation, Fourier coefficients for periodic problems). A concrete scheme prov
    it steps with fixed dt like any other scheme.
 
 Schemes are data: the family classes hold ``step`` and the coefficient tables are
+
+
 class attributes, checked when the class is created.
 """
 
 import numpy as np
 
-from cgle.operators import DiagonalOperator
+from cgle.problem.operators import DiagonalOperator
 
 _REGISTRY = {}
 
@@ -129,39 +131,10 @@ class _ScalarTestProblem:
         return 0
 
 
-def registry():
-    """All registered schemes, name -> class."""
-    # importing the family modules registers their schemes
-    from cgle.steppers import exponential, imex, imex_rk, splitting  # noqa: F401
-
+def registered():
+    """The schemes registered so far, name -> class (:func:`cgle.steppers.registry`
+    imports every family first, so that none is missing)."""
     return dict(_REGISTRY)
-
-
-def make_stepper(name, problem, *, rtol=None, atol=None):
-    """An instance of scheme ``name`` for ``problem``.
-
-    Parameters
-    ----------
-    name : str
-        A registered scheme (``time.scheme``).
-    problem : Problem
-        Provides ``linear``, ``nonlinear`` and ``cubic_flow``.
-    rtol, atol : float, optional
-        Tolerances for an adaptive run (``time.rtol``, ``time.atol``); only for schemes
-        with ``adaptive = True``. The error is measured relative to the largest amplitude
-        of the field; ``atol`` (an amplitude) defaults to ``1e-12 * rtol``.
-    """
-    schemes = registry()
-    if name not in schemes:
-        raise ValueError(f"unknown scheme {name!r}; registered: {', '.join(sorted(schemes))}")
-    if rtol is None:
-        if atol is not None:
-            raise ValueError(f"atol needs rtol (got atol={atol!r}, rtol=None)")
-        return schemes[name](problem)
-    if not schemes[name].adaptive:
-        adaptive = ", ".join(sorted(k for k, cls in schemes.items() if cls.adaptive))
-        raise ValueError(f"scheme {name} has fixed steps, so rtol must be None (got {rtol!r}); adaptive: {adaptive}")
-    return schemes[name](problem, rtol=rtol, atol=atol)
 
 
 def work_array(problem):

@@ -6,7 +6,7 @@ With z = hL, one step is (Hochbruck & Ostermann, Acta Numerica 19, 2010, eq. 2.2
     v_new = phi_0(z) v     + h sum_j    b_j(z)  N(Y_j)
 
 where each coefficient a_ij(z), b_j(z) is a combination of phi_k(c z) (see
-:mod:`cgle.operators` for how those are computed for dense and diagonal L). A scheme
+:mod:`cgle.problem.operators` for how those are computed for dense and diagonal L). A scheme
 is data: ``a[i][j]`` and ``b[j]`` are tuples of terms (weight, k, c) meaning
 weight * phi_k(c z). When L = 0 the scheme reduces to the explicit Runge-Kutta method
 with a_ij(0), b_j(0); the tables are checked against its classical order conditions and

@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
-from cgle import kernels
-from cgle.steppers.base import Stepper, work_array
+from cgle.problem import kernels
+from cgle.steppers.base import Stepper, registered, work_array
 
 
 class IMEXMultistep(Stepper):
@@ -57,9 +57,8 @@ class IMEXMultistep(Stepper):
 
     def __init__(self, problem):
         super().__init__(problem)
-        from cgle.steppers.base import registry
-
-        schemes = registry()
+        # start-up schemes of this family, registered when the family module was loaded
+        schemes = registered()
         s = self.steps
         # per history level 1..s-1: ("tables", (a, b, c)) or ("onestep", stepper)
         self._starters = []

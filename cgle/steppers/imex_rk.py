@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from cgle import kernels
+from cgle.problem import kernels
 from cgle.steppers.adaptive import DyadicController
 from cgle.steppers.base import Stepper, work_array
 from cgle.steppers.order_conditions import check_order

@@ -18,8 +18,8 @@ instead (:class:`StrangRichardson`): only real, positive substeps, exact flows, 
 
 import numpy as np
 
-from cgle import kernels
 from cgle.errors import FiniteTimeBlowUp
+from cgle.problem import kernels
 from cgle.steppers.adaptive import DyadicController
 from cgle.steppers.base import Stepper, work_array
 
@@ -128,7 +128,7 @@ class StrangRichardson(DyadicController, Stepper):
         """exp(h_j L) for ladder level j (h_j = H 2^(j - D)): the square of level j - 1
         where expm would square exp(h_j L / 2) anyway, and for the small steps below that
         range at levels j % 4 != 0 (at most 3 squarings of a direct expm: the relative
-        backward error stays 2^-53, see :mod:`cgle.matrix_exponential`); else direct. A
+        backward error stays 2^-53, see :mod:`cgle.problem.matrix_functions`); else direct. A
         function of j alone, whatever the cache holds."""
         linear = self.problem.linear
         h = self._frame * 2.0 ** (level - self.ladder_depth)

@@ -10,10 +10,10 @@
 import numpy as np
 import pytest
 import scipy.sparse.linalg
+from dmsuite_reference import dmsuite_herdif
 from scipy.special import eval_hermite
 
-from cgle.spectral import herdif, herroots, hermite_weights
-from dmsuite_reference import dmsuite_herdif
+from cgle.spectral import herdif, hermite_weights, herroots
 
 
 @pytest.mark.parametrize("N", [50, 200])

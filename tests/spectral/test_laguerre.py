@@ -11,10 +11,10 @@ from math import comb, factorial
 import mpmath
 import numpy as np
 import pytest
+from dmsuite_reference import dmsuite_poldif
 from scipy.special import eval_genlaguerre, roots_laguerre
 
-from cgle.spectral.laguerre import lagdif, laguerre_weights, lagroots
-from dmsuite_reference import dmsuite_poldif
+from cgle.spectral.laguerre import lagdif, lagroots, laguerre_weights
 
 EPS = np.finfo(float).eps
 

@@ -2,12 +2,10 @@
 
 import numpy as np
 import pytest
-
+from stepper_problems import FORUM, PLANE_WAVE_2D, PlaneWave, scipy_reference
 from threadpoolctl import threadpool_limits
 
 import cgle
-
-from stepper_problems import FORUM, PLANE_WAVE_2D, PlaneWave, scipy_reference
 
 
 @pytest.fixture(scope="session", autouse=True)

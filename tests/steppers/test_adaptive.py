@@ -6,11 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from stepper_problems import scipy_reference
 
 from cgle.integrate import integrate
 from cgle.steppers import make_stepper, registry
-
-from stepper_problems import scipy_reference
 
 EVERY = 0.5
 T_END = 4.0

@@ -8,10 +8,9 @@ in 1D and 2D (diagonal Fourier L, states of shape (N,) and (Nx, Ny)). Required: 
 
 import numpy as np
 import pytest
+from stepper_problems import run_fixed
 
 from cgle.steppers import registry
-
-from stepper_problems import run_fixed
 
 SCHEMES = sorted(registry())
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import cgle
-from cgle.operators import DenseOperator, DiagonalOperator, phi_functions
+from cgle.problem.operators import DenseOperator, DiagonalOperator, phi_functions
 
 KMAX = 4
 

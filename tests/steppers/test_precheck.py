@@ -9,8 +9,8 @@ import pytest
 import cgle
 from cgle.errors import BlowUp
 from cgle.integrate import integrate
-from cgle.precheck import UnstableTimeStep, check_time_step, cubic_rates, enforce
 from cgle.steppers import make_stepper
+from cgle.steppers.precheck import UnstableTimeStep, check_time_step, cubic_rates, enforce
 
 FORUM_220 = {
     "name": "forum",

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cgle import kernels
+from cgle.problem import kernels
 
 
 def rand(rng, *shape):

@@ -1,0 +1,83 @@
+"""The ``cgle`` command line: argument parsing and printing only.
+
+Exit status: 0 success; 1 a run that failed (blow-up) or a file that cannot be used;
+2 a bad config, a bad argument or a missing file; 130/143 interrupted by SIGINT/SIGTERM.
+Errors are printed as one paragraph, never as a traceback.
+"""
+
+
+import argparse
+import sys
+
+from cgle.cli.files import cmd_analyze, cmd_info, cmd_plot
+from cgle.cli.run import cmd_run, cmd_validate
+from cgle.cli.study import cmd_stability, cmd_sweep, cmd_sweep_plot
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="cgle", description="Complex Ginzburg-Landau solver (spectral collocation)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run a YAML config, write an HDF5 trajectory")
+    p.add_argument("config", help="YAML config file")
+    p.add_argument("-o", "--output", help="output file (default: output.path or runs/<name>.h5)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run in the output file")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in the output file from its last checkpoint (bitwise identical)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check a config (and build its problem) without running it")
+    p.add_argument("config", help="YAML config file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("plot", help="space-time diagram, energy and final profile of a run file, as PNG")
+    p.add_argument("run", help="trajectory file (.h5); complete, failed or still running")
+    p.add_argument("-o", "--output", help="PNG file (default: RUN.png beside the run file)")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("analyze", help="regimes of a run's snapshots (hierarchical clustering) and the "
+                       "correlation of |q| across x, printed and drawn as PNG")
+    p.add_argument("run", help="trajectory file (.h5); complete, failed or still running")
+    p.add_argument("--clusters", type=int, default=3, help="largest number of regimes (default 3)")
+    p.add_argument("-o", "--output", help="PNG file (default: RUN_analysis.png beside the run file)")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("info", help="status, times, frames and config of a run file")
+    p.add_argument("run", help="trajectory file (.h5)")
+    p.add_argument("--config", action="store_true", help="also print the resolved config")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("sweep", help="run a parameter sweep on dask (local cluster by default)")
+    p.add_argument("sweep", help="sweep YAML file (base config + vary/zip/repeat)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="address of an existing dask scheduler")
+    p.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    p.add_argument("--resume", action="store_true", help="skip runs whose file is complete; redo the rest")
+    p.add_argument("--overwrite", action="store_true", help="redo every run of an existing sweep directory")
+    p.add_argument("-d", "--directory", help="output directory (default: directory or runs/<name>)")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("sweep-plot", help="stability map (Re lambda0 over two varied keys) from a sweep manifest")
+    p.add_argument("manifest", help="manifest.csv of a sweep")
+    p.add_argument("-o", "--output", help="figure file (default: the manifest name with .png)")
+    p.add_argument("--x", default="flow.mu0", help="column for the x axis (default flow.mu0)")
+    p.add_argument("--y", default="flow.cu", help="column for the y axis (default flow.cu; '' for a line plot)")
+    p.add_argument("--value", default="lambda0_real", help="column to map (default lambda0_real)")
+    p.set_defaults(func=cmd_sweep_plot)
+
+    p = sub.add_parser("stability", help="leading eigenvalues, stability verdicts and transient growth of a config")
+    p.add_argument("config", help="YAML config file")
+    p.add_argument("-k", "--modes", type=int, default=5, help="number of leading eigenvalues (default 5)")
+    p.add_argument("--plot", metavar="FIG.png", help="also write the spectrum and pseudospectra to this image")
+    p.set_defaults(func=cmd_stability)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Commands on run files: ``cgle info``, ``cgle plot``, ``cgle analyze``."""
+
+from pathlib import Path
+
+from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, error
+
+
+def cmd_plot(args):
+    from cgle.plots.trajectory import plot_trajectory
+
+    try:
+        out = plot_trajectory(args.run, args.output)
+    except FileNotFoundError as err:
+        return error(str(err), EXIT_USAGE)
+    except (OSError, ValueError, KeyError) as err:
+        return error(str(err), EXIT_FAILED)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_analyze(args):
+    from cgle.analysis.regimes import analyze
+    from cgle.plots.regimes import analysis_figure
+
+    if args.clusters < 1:
+        return error(f"--clusters must be >= 1 (got {args.clusters})", EXIT_USAGE)
+    figure = args.output or str(Path(args.run).with_name(Path(args.run).stem + "_analysis.png"))
+    try:
+        result = analyze(args.run, n_regimes=args.clusters)
+    except FileNotFoundError as err:
+        return error(str(err), EXIT_USAGE)
+    except KeyError as err:
+        return error(f"cannot analyse {args.run}: {err.args[0]}", EXIT_FAILED)
+    except (OSError, ValueError, RuntimeError) as err:
+        return error(f"cannot analyse {args.run}: {err}", EXIT_FAILED)
+    reg = result.regimes
+    sampled = f", every {result.stride}th frame" if result.stride > 1 else ""
+    dropped = f", {result.dropped} non-finite left out" if result.dropped else ""
+    print(f"file:     {result.path} ({result.status}, {result.frames} frames{sampled}{dropped})")
+    print(f"regimes:  {reg.count} ({reg.method} linkage of |q| frames, at most {reg.requested})")
+    for r, runs in enumerate(reg.intervals, start=1):
+        spans = ", ".join(f"t = {a:g} .. {b:g}" for a, b in runs)
+        n = int((reg.labels == r).sum())
+        print(f"  {r}: {n} frame{'' if n == 1 else 's'}: {spans}")
+    if result.correlation is not None:
+        import numpy as np
+
+        R = result.correlation
+        undefined = int(np.count_nonzero(np.isnan(np.diag(R))))
+        defined = R[np.isfinite(R)]
+        low = f"min R = {defined.min():.4g}" if defined.size else "undefined everywhere"
+        print(f"correlation of |q| across x: {R.shape[0]} x {R.shape[1]}, {low}"
+              + (f", {undefined} points with constant |q| (undefined)" if undefined else ""))
+    try:
+        analysis_figure(result).savefig(figure, dpi=110)
+    except OSError as err:
+        return error(f"cannot write the figure {figure}: {err}", EXIT_FAILED)
+    print(f"figure:   {figure}")
+    return 0
+
+
+def cmd_info(args):
+    import numpy as np
+
+    from cgle.io import open_trajectory
+
+    try:
+        traj = open_trajectory(args.run)
+        attrs = traj.live_attrs()
+        t = traj.t
+    except FileNotFoundError as err:
+        return error(str(err), EXIT_USAGE)
+    except OSError as err:
+        return error(str(err), EXIT_FAILED)
+    from cgle.workflow.runner import _writer_alive
+
+    status = attrs.get("status")
+    if status == "running" and not _writer_alive(attrs):
+        status = (f"running, but its writer (process {attrs.get('pid')}) is gone: the run was killed; "
+                  f"continue it with `cgle run CONFIG --resume`")
+    print(f"file:     {traj.path}")
+    print(f"status:   {status}" + (f" - {attrs['message']}" if attrs.get("message") else ""))
+    print(f"created:  {attrs.get('created')}   finished: {attrs.get('finished') or '-'}")
+    print(f"scheme:   {attrs.get('scheme')}   dt = {attrs.get('dt')}   basis: {attrs.get('basis')}")
+    if len(t):
+        print(f"frames:   {len(t)}   t = {t[0]:g} .. {t[-1]:g} (of t_end = {attrs.get('t_end')})")
+        # a running file grows between reads: use the first len(t) frames throughout
+        try:
+            e = traj.energy[: len(t)]
+            print(f"energy:   {e[0]:.6g} at t = {t[0]:g} -> {e[-1]:.6g} at t = {t[-1]:g}")
+        except KeyError:
+            pass
+        try:
+            q_last = traj.frame(len(t) - 1)
+            print(f"max|q|:   {np.max(np.abs(q_last)):.6g} at t = {t[-1]:g}")
+        except KeyError:
+            pass
+    else:
+        print("frames:   0")
+    if args.config:
+        print("config:")
+        print(traj.config)
+    return 0

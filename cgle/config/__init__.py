@@ -1,0 +1,33 @@
+"""Run configuration: YAML -> validated, frozen dataclasses (the edge of the package).
+
+Every default lives in :mod:`cgle.config.schema`, every check in
+:mod:`cgle.config.loader`; an invalid entry raises :class:`ConfigError` naming the YAML
+key path, the rule and the offending value::
+
+    config error at time.dt: must be > 0 (got -1)
+"""
+
+from cgle.config.fields import ConfigError, format_complex
+from cgle.config.loader import load_config, read_yaml
+from cgle.config.schema import TOP_LEVEL, Config, Equation, Flow, Forcing, Grid, Initial, Output, Time
+from cgle.config.serialize import dump_yaml, physics_hash_data, to_dict, with_values
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Equation",
+    "Flow",
+    "Forcing",
+    "Grid",
+    "Initial",
+    "Output",
+    "Time",
+    "TOP_LEVEL",
+    "dump_yaml",
+    "format_complex",
+    "load_config",
+    "physics_hash_data",
+    "read_yaml",
+    "to_dict",
+    "with_values",
+]

@@ -1,0 +1,188 @@
+"""The sections of a run configuration: frozen dataclasses with their defaults, and the
+parser of every key.
+
+The equation is
+
+    q_t = -nu q_x + gamma Lap(q) + mu(x) q - beta |q|^2 q
+
+given either directly (``equation:``) or in the flow form of Bagheri et al. (2009)
+(``flow:``): nu = U + 2i c_u, gamma = 1 + i c_d, mu(x) = mu0 - c_u^2 + mu2 x^2 / 2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from cgle.config.fields import choice, cplx, integer, optional, real, seq, text
+
+
+@dataclass(frozen=True)
+class Equation:
+    """Coefficients of q_t = -nu q_x + gamma Lap q + mu(x) q - beta |q|^2 q.
+
+    ``mu`` holds polynomial coefficients in x, lowest power first.
+    """
+
+    nu: complex = 0j
+    gamma: complex = 1 + 0j
+    mu: tuple = (0j,)
+    beta: complex = 0j
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Flow form (Bagheri et al. 2009): nu = U + 2i cu, gamma = 1 + i cd,
+    mu(x) = mu0 - cu^2 + mu2 x^2 / 2. Defaults are the standard values."""
+
+    U: float = 2.0
+    cu: float = 0.2
+    cd: float = -1.0
+    mu0: float = 0.38
+    mu2: float = -0.01
+    beta: complex = 0j
+
+    def equation(self):
+        return Equation(
+            nu=complex(self.U, 2 * self.cu),
+            gamma=complex(1.0, self.cd),
+            mu=(complex(self.mu0 - self.cu**2), 0j, complex(self.mu2 / 2)),
+            beta=self.beta,
+        )
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Discretisation. ``n`` is a tuple (one entry per dimension)."""
+
+    basis: str = "hermite"
+    n: tuple = (220,)
+    scale: object = "auto"  # hermite: float, "auto" (forum lineage) or "ilak"
+    domain: tuple = (-1.0, 1.0)  # chebyshev
+    length: tuple = (2 * math.pi,)  # fourier
+    dealias: bool = False  # fourier: 2/3 rule on the cubic term
+
+
+@dataclass(frozen=True)
+class Initial:
+    kind: str = "constant"
+    amplitude: object = 1.0  # float; for plane_wave None means sqrt(1 - k^2)
+    seed: int = 0
+    center: float = 0.0
+    width: float = 1.0
+    m: tuple = (0,)
+    noise: float = 0.0
+    n: int = 0
+    path: str = ""
+    frame: int = -1
+
+
+@dataclass(frozen=True)
+class Time:
+    scheme: str = "strang"
+    dt: float = 0.1
+    t_end: float = 10.0
+    rtol: object = None
+    atol: object = None
+    max_amplitude: object = None  # None: 1e6 * max(1, max|q0|)
+    precheck: str = "error"
+
+
+@dataclass(frozen=True)
+class Output:
+    path: object = None  # None: runs/<name>.h5
+    every: object = None  # None: every step (fixed dt) / t_end (adaptive)
+    checkpoint_every: object = None  # None: at every output frame
+    compression: object = None
+    fields: tuple = ("q", "energy")  # fourier grids add "diagnostics" by default
+
+
+@dataclass(frozen=True)
+class Forcing:
+    """Additive white noise f(x) dW/dt, f(x) = sqrt(intensity) exp(-((x - x0)/width)^2)."""
+
+    kind: str = "white_noise"
+    shape: str = "gaussian"
+    x0: float = -11.0
+    width: float = 1.6
+    intensity: float = 1.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    equation: Equation
+    flow: object  # Flow or None: how the equation was given
+    grid: Grid
+    initial: Initial
+    time: Time
+    output: Output
+    forcing: object = None  # Forcing or None
+    base_dir: str = "."  # directory relative paths in the config refer to
+
+    @property
+    def output_path(self):
+        if self.output.path is not None:
+            return Path(self.output.path)
+        return Path("runs") / f"{self.name}.h5"
+
+    @property
+    def ndim(self):
+        return len(self.grid.n)
+
+
+# Allowed keys of each section, their parsers and defaults.
+EQUATION = {"nu": cplx, "gamma": cplx, "mu": seq(cplx), "beta": cplx}
+FLOW = {
+    "U": real(),
+    "cu": real(),
+    "cd": real(),
+    "mu0": real(),
+    "mu2": real(),
+    "beta": cplx,
+}
+TIME = {
+    "scheme": text,
+    "dt": real(gt=0),
+    "t_end": real(gt=0),
+    "rtol": optional(real(gt=0, le=1)),
+    "atol": optional(real(gt=0)),
+    # squared in the blow-up check, so it must stay below sqrt(float max)
+    "max_amplitude": optional(real(gt=0, le=1e150)),
+    "precheck": lambda key, value: choice("error", "warn", "off")(
+        key, {False: "off", True: "error"}.get(value, value) if isinstance(value, bool) else value),
+}
+OUTPUT = {
+    "path": optional(text),
+    "every": optional(real(gt=0)),
+    "checkpoint_every": optional(real(gt=0)),
+    "compression": optional(choice("gzip", "lzf")),
+    "fields": seq(choice("q", "energy", "diagnostics")),
+}
+FORCING = {
+    "kind": choice("white_noise"),
+    "shape": choice("gaussian"),
+    "x0": real(),
+    "width": real(gt=0),
+    "intensity": real(ge=0),
+    "seed": integer(ge=0),
+}
+INITIAL_KINDS = {
+    "constant": {"amplitude": cplx},
+    "gaussian": {"amplitude": cplx, "center": real(), "width": real(gt=0)},
+    "noise": {"amplitude": real(ge=0), "seed": integer(ge=0)},
+    "plane_wave": {
+        "m": seq(integer(), min_length=1),
+        "amplitude": optional(cplx),
+        "noise": real(ge=0),
+        "seed": integer(ge=0),
+    },
+    "mode": {"n": integer(ge=0), "amplitude": cplx},
+    "file": {"path": text, "frame": integer()},
+    "spiral": {"amplitude": real(gt=0), "center": seq(real(), length=2), "width": real(gt=0),
+               "noise": real(ge=0), "seed": integer(ge=0)},
+}
+GRID_BASES = ("hermite", "chebyshev", "fourier")
+TOP_LEVEL = ("name", "equation", "flow", "grid", "initial", "time", "output", "forcing")

@@ -1,0 +1,49 @@
+"""Stand-alone matrix utilities (they import nothing else of cgle).
+
+=====================================  =============================================
+topic                                  functions
+=====================================  =============================================
+adjugate and Cramer's rule             :func:`adjugate`, :func:`cofactor_matrix`,
+                                       :func:`cramer_inverse`, :func:`cramer_solve`
+definiteness (Sylvester)               :func:`leading_minors`,
+                                       :func:`is_positive_definite`
+quadratic forms, Volterra kernels      :func:`quadform_mean`, :func:`quadform_var`,
+                                       :func:`volterra2_response`, :func:`volterra2_mean`
+covariance and correlation             :func:`covariance`, :func:`cov2corr`
+Mahalanobis distances                  :func:`mahalanobis`
+hierarchical clustering                :func:`linkage`
+=====================================  =============================================
+
+Conventions: inputs are never modified; rows are observations unless an argument says
+otherwise (the opposite of ``numpy.cov``'s default); distances are not squared unless
+``squared=True``; :func:`linkage` returns the (n-1) x 4 matrix of scipy's format, so
+``scipy.cluster.hierarchy.dendrogram`` and ``fcluster`` accept it; bad input raises
+``ValueError`` naming the argument, the rule and the value.
+"""
+
+from cgle.matrix.adjugate import adjugate, cofactor_matrix, cramer_inverse, cramer_solve
+from cgle.matrix.covariance import cov2corr, covariance
+from cgle.matrix.definiteness import DefinitenessReport, is_positive_definite, leading_minors
+from cgle.matrix.linkage import linkage
+from cgle.matrix.mahalanobis import ConstantDistanceWarning, MahalanobisInfo, mahalanobis
+from cgle.matrix.quadratic_forms import quadform_mean, quadform_var, volterra2_mean, volterra2_response
+
+__all__ = [
+    "adjugate",
+    "cofactor_matrix",
+    "cramer_inverse",
+    "cramer_solve",
+    "leading_minors",
+    "is_positive_definite",
+    "DefinitenessReport",
+    "quadform_mean",
+    "quadform_var",
+    "volterra2_response",
+    "volterra2_mean",
+    "covariance",
+    "cov2corr",
+    "mahalanobis",
+    "MahalanobisInfo",
+    "ConstantDistanceWarning",
+    "linkage",
+]

@@ -1,0 +1,45 @@
+"""Global modes of a dense linear operator, sorted by growth rate.
+
+The eigen-decomposition here serves two masters: the ``mode`` initial condition and the
+spectra of :mod:`cgle.analysis.spectra`. Eigenvectors are normalised to unit energy
+norm, sum(weights * |v|^2) = 1.
+"""
+
+import numpy as np
+import scipy.linalg
+
+
+def sort_by_growth(lam):
+    """Indices that sort by decreasing real part, ties by decreasing imaginary part."""
+    return np.lexsort((-lam.imag, -lam.real))
+
+
+def global_modes(L, weights, k=None, vectors=False):
+    """The ``k`` leading eigenvalues of the dense matrix ``L`` (and eigenvectors).
+
+    Parameters
+    ----------
+    L : ndarray (N, N) complex
+    weights : ndarray (N,)
+        Quadrature weights of the energy norm.
+    k : int, optional
+        How many to keep (default: all).
+    vectors : bool
+        Also return eigenvectors, ``vecs[:, j]`` for ``lam[j]``, unit energy norm.
+
+    Returns
+    -------
+    (lam, vecs) : ndarray (k,) complex and ndarray (N, k) complex or None
+    """
+    if vectors:
+        lam, vecs = scipy.linalg.eig(L)
+    else:
+        lam, vecs = scipy.linalg.eigvals(L), None
+    order = sort_by_growth(lam)[:k]
+    lam = lam[order]
+    if vecs is not None:
+        vecs = vecs[:, order]
+        # ||v||_M = sqrt(sum_i w_i |v_i|^2) per column
+        norms = np.sqrt(np.sum(np.asarray(weights).reshape(-1)[:, None] * np.abs(vecs) ** 2, axis=0))
+        vecs = vecs / norms
+    return lam, vecs
