@@ -24,7 +24,7 @@ MAX_LINES = 500
 # layer of each top-level unit of the package, lowest first; a module may import its own
 # unit and any unit of a strictly lower layer
 LAYERS = {
-    "_version": 0, "errors": 0, "spectral": 0, "matrix": 0,
+    "_version": 0, "errors": 0, "threads": 0, "progress": 0, "spectral": 0, "matrix": 0,
     "io": 1,
     "problem": 2,
     "steppers": 3,

@@ -18,6 +18,7 @@ import scipy.linalg
 
 from cgle.analysis.energy import require_dense
 from cgle.analysis.spectra import leading_eigenvalue
+from cgle.threads import policed
 
 
 def _as_columns(B, n, name):
@@ -45,6 +46,7 @@ def _require_stable(prob, what):
                          f"{lead.real:.6g}{lead.imag:+.6g}i")
 
 
+@policed
 def controllability_gramian(prob, B):
     """P solving L P + P L^H + B B^H = 0 (``scipy.linalg.solve_continuous_lyapunov``).
 
@@ -65,6 +67,7 @@ def controllability_gramian(prob, B):
     return (P + P.conj().T) / 2
 
 
+@policed
 def observability_gramian(prob, C):
     """Q solving L^H Q + Q L + C^H C = 0.
 
@@ -82,6 +85,7 @@ def observability_gramian(prob, C):
     return (Q + Q.conj().T) / 2
 
 
+@policed
 def h2_norm(prob, B, C):
     """H2 norm of the system dq/dt = L q + B u, y = C q.
 
@@ -100,6 +104,7 @@ def h2_norm(prob, B, C):
     return float(math.sqrt(max(np.trace(C @ P @ C.conj().T).real, 0.0)))
 
 
+@policed
 def stationary_covariance(prob, B, dt=None):
     """Stationary covariance of the white-noise-forced linear system.
 
@@ -122,6 +127,7 @@ def stationary_covariance(prob, B, dt=None):
     return (P + P.conj().T) / 2
 
 
+@policed
 def stationary_energy(prob, B, dt=None):
     """Mean energy E[q^H M q] = trace(M P) of the stationary forced state.
 

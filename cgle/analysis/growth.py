@@ -18,9 +18,11 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
+from cgle import progress
 from cgle.analysis.energy import diagonal_spectrum, energy_matrix, is_diagonal
 from cgle.analysis.pseudospectra import pseudospectrum, sigma_min_triangular_grid
 from cgle.analysis.spectra import leading_eigenvalue, spectrum
+from cgle.threads import policed
 
 
 def _check_times(t):
@@ -30,6 +32,7 @@ def _check_times(t):
     return t
 
 
+@policed
 def transient_growth(prob, t):
     """Amplitude gain G(t) = max_q0 ||exp(L t) q0||_M / ||q0||_M.
 
@@ -90,6 +93,7 @@ def _default_horizon(lead_real):
     return 10.0 / -lead_real
 
 
+@policed
 def max_transient_growth(prob, t_max=None, n_scan=100):
     """The maximum over t in [0, t_max] of G(t), its time and the optimal initial condition.
 
@@ -130,10 +134,12 @@ def max_transient_growth(prob, t_max=None, n_scan=100):
         E = np.eye(F.shape[0], dtype=complex)
         gains = np.empty(n_scan + 1)
         gains[0] = 1.0
-        for j in range(1, n_scan + 1):
-            # E = exp(F j h), one propagator step at a time
-            E = step @ E
-            gains[j] = scipy.linalg.svdvals(E)[0]
+        with progress.task(f"transient growth, 0 <= t <= {horizon:.4g}", total=n_scan) as bar:
+            for j in range(1, n_scan + 1):
+                # E = exp(F j h), one propagator step at a time
+                E = step @ E
+                gains[j] = scipy.linalg.svdvals(E)[0]
+                bar.advance()
         j = int(np.argmax(gains))
         if j < n_scan or fixed:
             break
@@ -158,6 +164,7 @@ def max_transient_growth(prob, t_max=None, n_scan=100):
 # --------------------------------------------------------------------------- resolvent
 
 
+@policed
 def resolvent_gain(prob, omega):
     """R(omega) = ||(i omega I - L)^(-1)||_M = 1 / sigma_min(i omega I - F).
 
@@ -200,6 +207,7 @@ class ResolventPeak:
     response: np.ndarray | None = field(default=None, repr=False)
 
 
+@policed
 def max_resolvent_gain(prob, omega_range=None, n_scan=400):
     """The peak over omega of R(omega), with the optimal forcing and response.
 

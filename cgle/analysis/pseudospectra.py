@@ -7,7 +7,9 @@ import math
 import numpy as np
 import scipy.linalg
 
+from cgle import progress
 from cgle.analysis.energy import diagonal_spectrum, energy_matrix, is_diagonal
+from cgle.threads import policed
 
 
 def _sigma_min_triangular(T, z, start, tol, maxiter):
@@ -60,15 +62,18 @@ def sigma_min_triangular_grid(T, z, tol=1e-12, maxiter=60):
     rng = np.random.default_rng(0)
     start = rng.standard_normal(T.shape[0]) + 1j * rng.standard_normal(T.shape[0])
     fresh = start.copy()
-    for idx in np.ndindex(z.shape):
-        # keep a little of a fixed random vector so the start is never orthogonal
-        sigma, x = _sigma_min_triangular(T, z[idx], start + 1e-3 * np.linalg.norm(start) * fresh
-                                         / np.linalg.norm(fresh), tol, maxiter)
-        out[idx] = sigma
-        start = x
+    with progress.task("sigma_min(z I - L) on the grid", total=z.size if z.size > 1 else None) as bar:
+        for idx in np.ndindex(z.shape):
+            # keep a little of a fixed random vector so the start is never orthogonal
+            sigma, x = _sigma_min_triangular(T, z[idx], start + 1e-3 * np.linalg.norm(start) * fresh
+                                             / np.linalg.norm(fresh), tol, maxiter)
+            out[idx] = sigma
+            start = x
+            bar.advance()
     return out
 
 
+@policed
 def pseudospectrum(prob, grid, *, tol=1e-12):
     """sigma_min(z I - L) in the energy norm at every point z of ``grid``.
 

@@ -16,6 +16,7 @@ from numpy.polynomial import hermite as H
 
 from cgle.analysis.energy import diagonal_spectrum, is_diagonal
 from cgle.problem.modes import global_modes, sort_by_growth
+from cgle.threads import policed
 
 
 def quadratic_coefficients(equation):
@@ -154,6 +155,7 @@ class Spectrum:
         return complex(self.values[0])
 
 
+@policed
 def spectrum(prob, k=None, vectors=False):
     """Eigenvalues (and optionally eigenvectors) of ``prob.L``, with the analytic ones.
 

@@ -20,6 +20,7 @@ import scipy.optimize
 from cgle.analysis.spectra import leading_eigenvalue
 from cgle.config import ConfigError, load_config, to_dict, with_values
 from cgle.problem import build_problem
+from cgle.threads import policed
 
 
 def _numeric_entry(cfg, key):
@@ -34,6 +35,7 @@ def _numeric_entry(cfg, key):
     return float(node)
 
 
+@policed
 def critical_value(cfg, key, bracket, *, xtol=1e-13):
     """The value of config entry ``key`` where the leading growth rate crosses zero.
 

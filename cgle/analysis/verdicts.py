@@ -10,6 +10,7 @@ from cgle.analysis.spectra import Spectrum, spectrum
 from cgle.analysis.thresholds import FlowThresholds, LocalStability, flow_thresholds, local_stability
 from cgle.config import load_config
 from cgle.problem import build_problem
+from cgle.threads import policed
 
 
 def global_verdict(lam0):
@@ -28,6 +29,7 @@ class Summary:
     growth: OptimalGrowth | None
 
 
+@policed
 def summary(cfg, k=5, growth=True):
     """Leading eigenvalues with the analytic ones, verdicts and the maximum transient growth.
 
