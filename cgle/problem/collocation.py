@@ -80,7 +80,7 @@ class Problem:
     def rhs(self, q):
         """The full right-hand side L q - beta |q|^2 q of the ODE system."""
         q = np.asarray(q, dtype=complex)
-        return self.L @ q + kernels.cubic_term_numpy(q, self.beta)
+        return self.L @ q - self.beta * (q.real**2 + q.imag**2) * q
 
     def energy(self, q):
         """sum(weights * |q|^2), the squared energy norm."""

@@ -3,7 +3,10 @@
 Top-level pure functions taking every array and scalar as an argument, writing into
 ``out`` (1-D contiguous views; callers reshape multi-dimensional fields with
 ``reshape(-1)``), compiled with ``cache=True`` and without fastmath, so NaN and inf
-propagate. Each kernel has a NumPy twin (suffix ``_numpy``) that the tests compare it with.
+propagate. Each kernel has a NumPy twin of the same signature in
+:mod:`cgle.problem.kernels_numpy` that the tests compare it with; callers reach both
+through :mod:`cgle.problem.kernels`, which loads this module (and numba) only when a
+run is large enough for it to pay.
 """
 
 import numba
@@ -17,9 +20,6 @@ def cubic_term(q, beta, out):
         z = q[j]
         out[j] = -beta * (z.real * z.real + z.imag * z.imag) * z
 
-
-def cubic_term_numpy(q, beta):
-    return -beta * (np.abs(q) ** 2) * q
 
 
 @numba.njit(cache=True)
@@ -47,15 +47,6 @@ def cubic_flow(q, beta, t, out):
     return blown
 
 
-def cubic_flow_numpy(q, beta, t):
-    """NumPy twin of :func:`cubic_flow`: returns (q(t), blown-up node count)."""
-    s = np.abs(q) ** 2 * t
-    y = 2.0 * beta.real * s
-    blown = y <= -1.0
-    safe_y = np.where(blown | (y == 0.0), 1.0, y)
-    g = np.where(y == 0.0, s, s * np.log1p(np.where(blown, 0.0, safe_y)) / safe_y)
-    return np.where(blown, q, q * np.exp(-beta * g)), int(np.count_nonzero(blown))
-
 
 @numba.njit(cache=True)
 def max_abs2(q):
@@ -71,10 +62,6 @@ def max_abs2(q):
     return m
 
 
-def max_abs2_numpy(q):
-    a = np.abs(q) ** 2
-    return float(np.nan) if np.isnan(a).any() else float(a.max(initial=0.0))
-
 
 @numba.njit(cache=True)
 def weighted_energy(q, w):
@@ -86,9 +73,6 @@ def weighted_energy(q, w):
     return e
 
 
-def weighted_energy_numpy(q, w):
-    return float(np.sum(w * np.abs(q) ** 2))
-
 
 @numba.njit(cache=True)
 def lincomb2(a, x, b, y, out):
@@ -96,9 +80,6 @@ def lincomb2(a, x, b, y, out):
     for j in range(x.size):
         out[j] = a * x[j] + b * y[j]
 
-
-def lincomb2_numpy(a, x, b, y):
-    return a * x + b * y
 
 
 @numba.njit(cache=True)
@@ -108,9 +89,6 @@ def lincomb3(a, x, b, y, c, z, out):
         out[j] = a * x[j] + b * y[j] + c * z[j]
 
 
-def lincomb3_numpy(a, x, b, y, c, z):
-    return a * x + b * y + c * z
-
 
 @numba.njit(cache=True)
 def axpy(a, x, out):
@@ -118,9 +96,6 @@ def axpy(a, x, out):
     for j in range(x.size):
         out[j] += a * x[j]
 
-
-def axpy_numpy(a, x, y):
-    return y + a * x
 
 
 @numba.njit(cache=True)
@@ -149,9 +124,6 @@ def diagonal_row(S, W, G, out):
             out[j] = 0.0
 
 
-def diagonal_row_numpy(S, W, G):
-    return np.sum(S * (W @ G), axis=0)
-
 
 @numba.njit(cache=True)
 def stage_sum(base, h, coef, K, out):
@@ -168,9 +140,6 @@ def stage_sum(base, h, coef, K, out):
             for j in range(n):
                 out[j] += c * K[k, j]
 
-
-def stage_sum_numpy(base, h, coef, K):
-    return base + h * (coef @ K)
 
 
 @numba.njit(cache=True)
@@ -191,13 +160,6 @@ def normwise_error(e, y0, y1, rtol, atol):
     return worst / (atol + rtol * size)
 
 
-def normwise_error_numpy(e, y0, y1, rtol, atol):
-    r = np.abs(e)
-    if np.isnan(r).any():
-        return float(np.nan)
-    size = max(np.abs(y0).max(initial=0.0), np.abs(y1).max(initial=0.0))
-    return float(r.max(initial=0.0) / (atol + rtol * size))
-
 
 @numba.njit(cache=True)
 def same_values(x, y):
@@ -206,7 +168,3 @@ def same_values(x, y):
         if x[j] != y[j]:
             return False
     return True
-
-
-def same_values_numpy(x, y):
-    return bool(np.array_equal(x, y))

@@ -224,7 +224,7 @@ class FourierProblem:
         v = self.to_state(q)
         out = self._ifft(self.L * v)
         if self._aliased is None:
-            return out + kernels.cubic_term_numpy(q, self.beta)
+            return out - self.beta * (q.real**2 + q.imag**2) * q
         n = np.empty_like(v)
         self.nonlinear(v, n)
         return out + self._ifft(n)

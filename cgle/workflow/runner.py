@@ -14,17 +14,17 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from threadpoolctl import threadpool_limits
 
 from cgle._version import __version__
 from cgle.config import dump_yaml, load_config, physics_hash_data
 from cgle.errors import BlowUp
 from cgle.integrate import StopRequested, integrate
 from cgle.io import DiskFull, OutputError, TrajectoryWriter, check_free_space, frame_bytes, open_trajectory
-from cgle.problem import build_problem
+from cgle.problem import build_problem, kernels
 from cgle.problem.forcing import make_forcing
 from cgle.problem.initial import initial_condition
 from cgle.steppers import make_stepper, precheck
+from cgle.threads import blas_threads
 
 
 class RunFailed(RuntimeError):
@@ -127,9 +127,10 @@ class _Signals:
 def run(config, output=None, *, resume=False, overwrite=False, progress=None, handle_signals=False):
     """Run a configuration and write its trajectory.
 
-    BLAS runs on one thread throughout: the products of a step are small and
-    memory-bound, and on a loaded 2-core machine a threaded BLAS made the forum set-up
-    7x and supercritical steps ~25x slower (measured: 0.47 vs 0.018 ms/step).
+    BLAS runs under the thread policy of :mod:`cgle.threads` (one thread unless
+    ``CGLE_THREADS`` says otherwise): the products of a step are small and memory-bound,
+    and on a loaded 2-core machine a threaded BLAS made the forum set-up 7x and
+    supercritical steps ~25x slower (measured: 0.47 vs 0.018 ms/step).
 
     Parameters
     ----------
@@ -161,7 +162,7 @@ def run(config, output=None, *, resume=False, overwrite=False, progress=None, ha
         When the output file holds a run that starting afresh would destroy, or a
         resume is impossible (no file, no checkpoint, changed config).
     """
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_threads():
         return _run(config, output, resume, overwrite, progress, handle_signals)
 
 
@@ -176,6 +177,8 @@ def _run(config, output, resume, overwrite, progress, handle_signals):
         _check_existing(path, overwrite)
 
     prob = build_problem(cfg)
+    # NumPy or numba kernels, from the work the run will do (the same choice on resume)
+    kernels.choose(int(np.prod(prob.shape)), cfg.time.t_end / cfg.time.dt)
     # refuse at once when the whole (uncompressed) trajectory cannot fit on the disk
     frames = int(round(cfg.time.t_end / cfg.output.every)) + 1
     try:

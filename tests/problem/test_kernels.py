@@ -1,10 +1,13 @@
-"""Numba kernels agree with their NumPy twins; the cubic flow is exact."""
+"""The numba kernels agree with their NumPy twins; the cubic flow is exact; the
+backend is chosen by the work a run will do."""
 
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from cgle.problem import kernels
+from cgle.problem import kernels, kernels_numba, kernels_numpy
+
+BACKENDS = [kernels_numpy, kernels_numba]
 
 
 @pytest.fixture
@@ -14,39 +17,61 @@ def field():
 
 
 def test_cubic_term_twin(field):
-    out = np.empty_like(field)
-    kernels.cubic_term(field, 0.7 - 1.3j, out)
-    np.testing.assert_allclose(out, kernels.cubic_term_numpy(field, 0.7 - 1.3j), rtol=1e-14)
+    out, ref = np.empty_like(field), np.empty_like(field)
+    kernels_numba.cubic_term(field, 0.7 - 1.3j, out)
+    kernels_numpy.cubic_term(field, 0.7 - 1.3j, ref)
+    np.testing.assert_allclose(out, ref, rtol=1e-14)
+    np.testing.assert_allclose(ref, -(0.7 - 1.3j) * np.abs(field) ** 2 * field, rtol=1e-14)
 
 
 @pytest.mark.parametrize("beta", [1.0 + 0j, 0.3 - 2.0j, 0.0 + 1.5j, 1e-14 + 0.5j, -0.02 + 0.1j])
 def test_cubic_flow_twin(field, beta):
-    out = np.empty_like(field)
-    blown = kernels.cubic_flow(field, beta, 0.8, out)
-    ref, ref_blown = kernels.cubic_flow_numpy(field, beta, 0.8)
+    out, ref = np.empty_like(field), field.copy()
+    blown = kernels_numba.cubic_flow(field, beta, 0.8, out)
+    ref_blown = kernels_numpy.cubic_flow(ref, beta, 0.8, ref)  # in place, out is q
     assert blown == ref_blown
     np.testing.assert_allclose(out, ref, rtol=1e-13)
 
 
-def test_small_kernels_twins(field):
+@pytest.mark.parametrize("k", BACKENDS, ids=["numpy", "numba"])
+def test_small_kernels(field, k):
     w = np.linspace(0.1, 2.0, field.size)
-    assert kernels.max_abs2(field) == pytest.approx(kernels.max_abs2_numpy(field), rel=1e-15)
-    assert kernels.weighted_energy(field, w) == pytest.approx(kernels.weighted_energy_numpy(field, w), rel=1e-13)
+    assert k.max_abs2(field) == pytest.approx(np.max(np.abs(field) ** 2), rel=1e-15)
+    assert k.weighted_energy(field, w) == pytest.approx(np.sum(w * np.abs(field) ** 2), rel=1e-13)
     g = field[::-1].copy()
     out = np.empty_like(field)
-    kernels.lincomb2(2 - 1j, field, 0.5j, g, out)
-    np.testing.assert_allclose(out, kernels.lincomb2_numpy(2 - 1j, field, 0.5j, g), rtol=1e-14)
-    kernels.lincomb3(2 - 1j, field, 0.5j, g, -1.0, field, out)
-    np.testing.assert_allclose(out, kernels.lincomb3_numpy(2 - 1j, field, 0.5j, g, -1.0, field), rtol=1e-14)
+    k.lincomb2(2 - 1j, field, 0.5j, g, out)
+    np.testing.assert_allclose(out, (2 - 1j) * field + 0.5j * g, rtol=1e-14)
+    k.lincomb3(2 - 1j, field, 0.5j, g, -1.0, field, out)
+    np.testing.assert_allclose(out, (2 - 1j) * field + 0.5j * g - field, rtol=1e-14)
     y = g.copy()
-    kernels.axpy(0.3 + 0.1j, field, y)
-    np.testing.assert_allclose(y, kernels.axpy_numpy(0.3 + 0.1j, field, g), rtol=1e-14)
+    k.axpy(0.3 + 0.1j, field, y)
+    np.testing.assert_allclose(y, g + (0.3 + 0.1j) * field, rtol=1e-14)
+    # out may be an input
+    x = field.copy()
+    k.lincomb2(2.0, x, 1j, g, x)
+    np.testing.assert_allclose(x, 2.0 * field + 1j * g, rtol=1e-14)
 
 
-def test_max_abs2_propagates_nan(field):
+@pytest.mark.parametrize("k", BACKENDS, ids=["numpy", "numba"])
+def test_max_abs2_propagates_nan(field, k):
     field[100] = complex(np.nan, 0.0)
-    assert np.isnan(kernels.max_abs2(field))
-    assert np.isnan(kernels.max_abs2_numpy(field))
+    assert np.isnan(k.max_abs2(field))
+
+
+def test_backend_follows_the_work(monkeypatch):
+    monkeypatch.delenv("CGLE_KERNELS", raising=False)
+    try:
+        # the forum run: 220 points x 200 steps; a 256^2 periodic run of 2000 steps
+        assert kernels.choose(220, 200) == "numpy" and kernels.cubic_flow is kernels_numpy.cubic_flow
+        assert kernels.choose(256 * 256, 2000) == "numba" and kernels.cubic_flow is kernels_numba.cubic_flow
+        monkeypatch.setenv("CGLE_KERNELS", "numba")
+        assert kernels.choose(4, 4) == "numba"
+        monkeypatch.setenv("CGLE_KERNELS", "fortran")
+        with pytest.raises(ValueError, match="CGLE_KERNELS must be one of numpy, numba"):
+            kernels.choose(4, 4)
+    finally:
+        kernels.use("numba")
 
 
 @pytest.mark.parametrize("beta", [1.0 + 0j, 1.0 - 1.0j, 0.2 + 3.0j, 0.0 + 1.0j, 0.0 - 0.7j])
@@ -61,20 +86,22 @@ def test_cubic_flow_matches_tight_ode_solution(beta):
 
     sol = solve_ivp(f, (0, t), np.concatenate([q0.real, q0.imag]), method="DOP853", rtol=1e-13, atol=1e-15)
     ref = sol.y[:5, -1] + 1j * sol.y[5:, -1]
-    out = np.empty_like(q0)
-    assert kernels.cubic_flow(q0, beta, t, out) == 0
-    np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
-    # |q(t)| = |q0| / sqrt(1 + 2 br |q0|^2 t)
-    np.testing.assert_allclose(np.abs(out), np.abs(q0) / np.sqrt(1 + 2 * beta.real * np.abs(q0) ** 2 * t),
-                               rtol=1e-13)
+    for k in BACKENDS:
+        out = np.empty_like(q0)
+        assert k.cubic_flow(q0, beta, t, out) == 0
+        np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
+        # |q(t)| = |q0| / sqrt(1 + 2 br |q0|^2 t)
+        np.testing.assert_allclose(np.abs(out), np.abs(q0) / np.sqrt(1 + 2 * beta.real * np.abs(q0) ** 2 * t),
+                                   rtol=1e-13)
 
 
 def test_cubic_flow_reports_finite_time_blow_up():
     beta = -0.5 + 0.2j
     q0 = np.array([1.0 + 0j, 2.0 + 0j, 0.1 + 0j])
     # t* = 1 / (2 |br| |q0|^2): 1.0, 0.25, 100 for the three nodes
-    out = np.empty_like(q0)
-    assert kernels.cubic_flow(q0, beta, 0.5, out) == 1
-    assert kernels.cubic_flow(q0, beta, 1.5, out) == 2
-    assert kernels.cubic_flow(q0, beta, 0.2, out) == 0
-    assert np.all(np.isfinite(out))
+    for k in BACKENDS:
+        out = np.empty_like(q0)
+        assert k.cubic_flow(q0, beta, 0.5, out) == 1
+        assert k.cubic_flow(q0, beta, 1.5, out) == 2
+        assert k.cubic_flow(q0, beta, 0.2, out) == 0
+        assert np.all(np.isfinite(out))

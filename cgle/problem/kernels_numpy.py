@@ -1,0 +1,92 @@
+"""NumPy twins of the numba kernels of :mod:`cgle.problem.kernels_numba`.
+
+Same signatures, same results to roundoff (the tests compare them on random data). They
+are the kernels of small runs, for which loading numba (0.5-1 s) costs more than it
+saves: at N = 220 a step's elementwise work is a few microseconds against ~20 us of
+matrix-vector products. ``out`` may be one of the inputs, as in the numba kernels.
+"""
+
+import numpy as np
+
+
+def _abs2(q):
+    # |q|^2 without the square root of np.abs
+    return q.real * q.real + q.imag * q.imag
+
+
+def cubic_term(q, beta, out):
+    """out = -beta |q|^2 q."""
+    out[...] = (-beta * _abs2(q)) * q
+
+
+def cubic_flow(q, beta, t, out):
+    """Exact flow of dq/dt = -beta |q|^2 q over time t; returns the blown-up node count
+    (see :func:`cgle.problem.kernels_numba.cubic_flow` for the formula)."""
+    s = _abs2(q) * t
+    y = (2.0 * beta.real) * s
+    blown = y <= -1.0
+    if beta.real != 0.0:
+        nonzero = y != 0.0
+        # g = log(1 + y) / (2 br) = s log1p(y) / y, and g = s where y = 0
+        safe = np.where(nonzero & ~blown, y, 1.0)
+        s = np.where(nonzero, s * np.log1p(safe) / safe, s)
+    count = int(np.count_nonzero(blown))
+    if count:
+        out[...] = np.where(blown, q, q * np.exp(-beta * s))
+    else:
+        out[...] = q * np.exp(-beta * s)
+    return count
+
+
+def max_abs2(q):
+    """max |q|^2; NaN if any entry is NaN (inf if any is infinite)."""
+    if q.size == 0:
+        return 0.0
+    a = _abs2(q)
+    # np.max propagates NaN
+    return float(np.max(a)) if a.size else 0.0
+
+
+def weighted_energy(q, w):
+    """sum_j w_j |q_j|^2."""
+    return float(np.dot(w, _abs2(q)))
+
+
+def lincomb2(a, x, b, y, out):
+    """out = a x + b y."""
+    out[...] = a * x + b * y
+
+
+def lincomb3(a, x, b, y, c, z, out):
+    """out = a x + b y + c z."""
+    out[...] = a * x + b * y + c * z
+
+
+def axpy(a, x, out):
+    """out += a x."""
+    out += a * x
+
+
+def diagonal_row(S, W, G, out):
+    """out = sum_k S[k] * (sum_i W[k, i] G[i])."""
+    out[...] = np.sum(S * (W @ G), axis=0)
+
+
+def stage_sum(base, h, coef, K, out):
+    """out = base + h sum_k coef[k] K[k]."""
+    out[...] = base + h * (coef @ K)
+
+
+def normwise_error(e, y0, y1, rtol, atol):
+    """max_j |e_j| / (atol + rtol max(max_j |y0_j|, max_j |y1_j|)); NaN if e holds a NaN."""
+    r = np.abs(e)
+    worst = float(np.max(r)) if r.size else 0.0
+    if worst != worst:
+        return worst
+    size = max(float(np.max(np.abs(y0), initial=0.0)), float(np.max(np.abs(y1), initial=0.0)))
+    return worst / (atol + rtol * size)
+
+
+def same_values(x, y):
+    """True when x and y hold bitwise-equal values (NaN compares unequal)."""
+    return bool(np.array_equal(x, y))
