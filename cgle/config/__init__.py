@@ -8,9 +8,9 @@ key path, the rule and the offending value::
 """
 
 from cgle.config.fields import ConfigError, format_complex
-from cgle.config.loader import load_config, read_yaml
-from cgle.config.schema import TOP_LEVEL, Config, Equation, Flow, Forcing, Grid, Initial, Output, Time
-from cgle.config.serialize import dump_yaml, physics_hash_data, to_dict, with_values
+from cgle.config.loader import Config, apply_overrides, load_config, read_yaml, to_dict, with_values
+from cgle.config.schema import TOP_LEVEL, Equation, Flow, Forcing, Grid, Initial, Limits, Output, Time
+from cgle.config.serialize import dump_yaml, physics_hash_data
 
 __all__ = [
     "Config",
@@ -20,9 +20,11 @@ __all__ = [
     "Forcing",
     "Grid",
     "Initial",
+    "Limits",
     "Output",
     "Time",
     "TOP_LEVEL",
+    "apply_overrides",
     "dump_yaml",
     "format_complex",
     "load_config",

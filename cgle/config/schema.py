@@ -12,14 +12,32 @@ given either directly (``equation:``) or in the flow form of Bagheri et al. (200
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, fields
 
-from cgle.config.fields import choice, cplx, integer, optional, real, seq, text
+from cgle.config.fields import ConfigError, boolean, choice, cplx, integer, optional, real, real_or_choice, seq, text
+
+
+class _Section:
+    """Base of the section dataclasses: every field is checked by its key's parser when
+    the section is built, so ``dataclasses.replace(cfg.time, dt=-1)`` raises the same
+    :class:`ConfigError` as the YAML would (``Config.replace`` also re-checks the
+    relations between sections)."""
+
+    section = ""
+
+    def _parsers(self):
+        return PARSERS[type(self)]
+
+    def __post_init__(self):
+        parsers = self._parsers()
+        for f in fields(self):
+            if f.name in parsers:
+                value = parsers[f.name](f"{self.section}.{f.name}", getattr(self, f.name))
+                object.__setattr__(self, f.name, value)
 
 
 @dataclass(frozen=True)
-class Equation:
+class Equation(_Section):
     """Coefficients of q_t = -nu q_x + gamma Lap q + mu(x) q - beta |q|^2 q.
 
     ``mu`` holds polynomial coefficients in x, lowest power first.
@@ -32,7 +50,7 @@ class Equation:
 
 
 @dataclass(frozen=True)
-class Flow:
+class Flow(_Section):
     """Flow form (Bagheri et al. 2009): nu = U + 2i cu, gamma = 1 + i cd,
     mu(x) = mu0 - cu^2 + mu2 x^2 / 2. Defaults are the standard values."""
 
@@ -44,6 +62,7 @@ class Flow:
     beta: complex = 0j
 
     def equation(self):
+        """The :class:`Equation` of the flow form."""
         return Equation(
             nu=complex(self.U, 2 * self.cu),
             gamma=complex(1.0, self.cd),
@@ -53,7 +72,7 @@ class Flow:
 
 
 @dataclass(frozen=True)
-class Grid:
+class Grid(_Section):
     """Discretisation. ``n`` is a tuple (one entry per dimension)."""
 
     basis: str = "hermite"
@@ -63,9 +82,35 @@ class Grid:
     length: tuple = (2 * math.pi,)  # fourier
     dealias: bool = False  # fourier: 2/3 rule on the cubic term
 
+    def __post_init__(self):
+        basis = choice(*GRID_BASES)("grid.basis", self.basis)
+        if basis == "fourier":
+            n = seq(integer(ge=4))("grid.n", self.n)
+            if len(n) > 2:
+                raise ConfigError("grid.n", "must be N or [Nx, Ny] (1D or 2D)", self.n)
+            length = seq(real(gt=0))("grid.length", self.length)
+            if len(length) == 1 and len(n) == 2:
+                length = length * 2
+            if len(length) != len(n):
+                raise ConfigError("grid.length", f"must have {len(n)} entries like grid.n", self.length)
+            values = {"n": n, "length": length, "dealias": boolean("grid.dealias", self.dealias)}
+        else:
+            # the resolved form is a 1-tuple; a YAML list is not a number of nodes
+            n = self.n[0] if isinstance(self.n, tuple) and len(self.n) == 1 else self.n
+            values = {"n": (integer(ge=4, le=4000)("grid.n", n),)}
+            if basis == "hermite":
+                values["scale"] = real_or_choice(real(gt=0), "auto", "ilak")("grid.scale", self.scale)
+            else:
+                domain = seq(real(), length=2)("grid.domain", self.domain)
+                if not domain[0] < domain[1]:
+                    raise ConfigError("grid.domain", "must be [a, b] with a < b", list(domain))
+                values["domain"] = domain
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+
 
 @dataclass(frozen=True)
-class Initial:
+class Initial(_Section):
     kind: str = "constant"
     amplitude: object = 1.0  # float; for plane_wave None means sqrt(1 - k^2)
     seed: int = 0
@@ -78,8 +123,12 @@ class Initial:
     frame: int = -1
 
 
+    def _parsers(self):
+        return {"kind": choice(*INITIAL_KINDS), **INITIAL_KINDS.get(self.kind, {})}
+
+
 @dataclass(frozen=True)
-class Time:
+class Time(_Section):
     scheme: str = "strang"
     dt: float = 0.1
     t_end: float = 10.0
@@ -90,7 +139,7 @@ class Time:
 
 
 @dataclass(frozen=True)
-class Output:
+class Output(_Section):
     path: object = None  # None: runs/<name>.h5
     every: object = None  # None: every step (fixed dt) / t_end (adaptive)
     checkpoint_every: object = None  # None: at every output frame
@@ -99,7 +148,7 @@ class Output:
 
 
 @dataclass(frozen=True)
-class Forcing:
+class Forcing(_Section):
     """Additive white noise f(x) dW/dt, f(x) = sqrt(intensity) exp(-((x - x0)/width)^2)."""
 
     kind: str = "white_noise"
@@ -111,26 +160,18 @@ class Forcing:
 
 
 @dataclass(frozen=True)
-class Config:
-    name: str
-    equation: Equation
-    flow: object  # Flow or None: how the equation was given
-    grid: Grid
-    initial: Initial
-    time: Time
-    output: Output
-    forcing: object = None  # Forcing or None
-    base_dir: str = "."  # directory relative paths in the config refer to
+class Limits(_Section):
+    """What a run may ask of the machine; a run that needs more is refused before it
+    starts, with the estimate in the message. "auto": what this machine has now."""
 
-    @property
-    def output_path(self):
-        if self.output.path is not None:
-            return Path(self.output.path)
-        return Path("runs") / f"{self.name}.h5"
+    max_steps: int = 10**9
+    max_memory_gb: object = "auto"
+    max_disk_gb: object = "auto"
 
-    @property
-    def ndim(self):
-        return len(self.grid.n)
+
+for _cls, _name in ((Equation, "equation"), (Flow, "flow"), (Grid, "grid"), (Initial, "initial"), (Time, "time"),
+                   (Output, "output"), (Forcing, "forcing"), (Limits, "limits")):
+    _cls.section = _name
 
 
 # Allowed keys of each section, their parsers and defaults.
@@ -184,5 +225,11 @@ INITIAL_KINDS = {
     "spiral": {"amplitude": real(gt=0), "center": seq(real(), length=2), "width": real(gt=0),
                "noise": real(ge=0), "seed": integer(ge=0)},
 }
+LIMITS = {
+    "max_steps": integer(ge=1),
+    "max_memory_gb": real_or_choice(real(gt=0), "auto"),
+    "max_disk_gb": real_or_choice(real(gt=0), "auto"),
+}
 GRID_BASES = ("hermite", "chebyshev", "fourier")
-TOP_LEVEL = ("name", "equation", "flow", "grid", "initial", "time", "output", "forcing")
+TOP_LEVEL = ("name", "equation", "flow", "grid", "initial", "time", "output", "forcing", "limits")
+PARSERS = {Equation: EQUATION, Flow: FLOW, Time: TIME, Output: OUTPUT, Forcing: FORCING, Limits: LIMITS}

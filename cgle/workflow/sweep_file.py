@@ -245,7 +245,7 @@ def _load_base(raw, base_dir):
                           show_value=False) from None
 
 
-def load_sweep(source, base_dir=None):
+def load_sweep(source, base_dir=None, overrides=None):
     """Read, validate and expand a sweep file.
 
     Parameters
@@ -255,6 +255,9 @@ def load_sweep(source, base_dir=None):
     base_dir : str, optional
         Directory a relative ``base`` path refers to (default: the sweep file's
         directory, or the current directory for a mapping).
+    overrides : dict, optional
+        Dotted config keys fixed for every run on top of the file's ``set`` entries
+        (``cgle sweep --set KEY=VALUE``).
 
     Returns
     -------
@@ -280,6 +283,9 @@ def load_sweep(source, base_dir=None):
         default_name = "sweep"
     if not isinstance(data, dict):
         raise ConfigError("", "a sweep file must be a mapping with keys " + ", ".join(SWEEP_KEYS), data)
+    if "base" not in data and any(k in data for k in ("grid", "equation", "flow", "time")):
+        raise ConfigError("", "this is a run config, not a sweep file (it has no `base`): run it with "
+                          "`cgle run FILE`", show_value=False)
     for key in data:
         if key not in SWEEP_KEYS:
             raise ConfigError(str(key), "unknown key; allowed keys are " + ", ".join(SWEEP_KEYS), data[key])
@@ -291,6 +297,7 @@ def load_sweep(source, base_dir=None):
     base = _load_base(data.get("base"), base_dir)
     fixed = _mapping("set", data.get("set"))
     updates = {_dotted_key("set", k): v for k, v in fixed.items()}
+    updates.update({_dotted_key("--set", k): v for k, v in (overrides or {}).items()})
     if updates:
         for key, value in updates.items():
             try:

@@ -86,7 +86,11 @@ def test_numbers_written_without_a_dot_are_accepted():
         (lambda d: d.update(output={"every": 0.3}), "output.every", "whole multiple of time.dt"),
         (lambda d: d["time"].update(t_end=2.2), "time.t_end", "whole multiple of output.every"),
         (lambda d: d.update(flow={"mu0": 0.4}), "equation", "exactly one of"),
-        (lambda d: d["equation"].update(mu=[1.0]), "grid.scale", "needs mu(x) = c1 - c2 x^2"),
+        # the scale rule is told at the key the user wrote: grid.scale if given, else equation.mu
+        (lambda d: (d["equation"].update(mu=[1.0]), d["grid"].update(scale="auto")), "grid.scale",
+         "needs mu(x) = c1 - c2 x^2"),
+        (lambda d: (d["equation"].update(mu=[1.0]), d["grid"].pop("scale", None)), "equation.mu",
+         "must be c1 - c2 x^2 with c2 != 0 for the default grid.scale"),
     ],
 )
 def test_errors_name_key_rule_and_value(edit, key, rule):
