@@ -2,25 +2,44 @@
 
 Exit status: 0 success; 1 a run that failed (blow-up) or a file that cannot be used;
 2 a bad config, a bad argument or a missing file; 130/143 interrupted by SIGINT/SIGTERM.
-Errors are printed as one paragraph, never as a traceback.
+Errors are printed as one paragraph, never as a traceback (``CGLE_DEBUG=1`` shows the
+traceback of an unexpected error).
+
+Every command runs under the thread policy of :mod:`cgle.threads` (``--threads N`` or
+``CGLE_THREADS``) and shows progress bars on a terminal unless ``--quiet``.
 """
 
-
 import argparse
+import os
 import sys
 
+from cgle._version import __version__
 from cgle.cli.files import cmd_analyze, cmd_info, cmd_plot
+from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, error, progress_display
 from cgle.cli.run import cmd_run, cmd_validate
 from cgle.cli.study import cmd_stability, cmd_sweep, cmd_sweep_plot
 
 
+def _overrides(p, what="the config"):
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help=f"set a dotted key of {what}, validated like the YAML (repeatable), e.g. --set grid.n=300")
+
+
+def _quiet(p):
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="cgle", description="Complex Ginzburg-Landau solver (spectral collocation)")
+    parser.add_argument("--version", action="version", version=f"cgle {__version__}")
+    parser.add_argument("--threads", metavar="N", help="BLAS threads for dense linear algebra: a number or 'auto' "
+                        "(default: the environment variable CGLE_THREADS, else 1)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run a YAML config, write an HDF5 trajectory")
     p.add_argument("config", help="YAML config file")
     p.add_argument("-o", "--output", help="output file (default: output.path or runs/<name>.h5)")
+    _overrides(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in the output file")
     p.add_argument("--resume", action="store_true",
@@ -29,6 +48,7 @@ def build_parser():
 
     p = sub.add_parser("validate", help="check a config (and build its problem) without running it")
     p.add_argument("config", help="YAML config file")
+    _overrides(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("plot", help="space-time diagram, energy and final profile of a run file, as PNG")
@@ -40,6 +60,7 @@ def build_parser():
                        "correlation of |q| across x, printed and drawn as PNG")
     p.add_argument("run", help="trajectory file (.h5); complete, failed or still running")
     p.add_argument("--clusters", type=int, default=3, help="largest number of regimes (default 3)")
+    _quiet(p)
     p.add_argument("-o", "--output", help="PNG file (default: RUN_analysis.png beside the run file)")
     p.set_defaults(func=cmd_analyze)
 
@@ -55,6 +76,8 @@ def build_parser():
     p.add_argument("--resume", action="store_true", help="skip runs whose file is complete; redo the rest")
     p.add_argument("--overwrite", action="store_true", help="redo every run of an existing sweep directory")
     p.add_argument("-d", "--directory", help="output directory (default: directory or runs/<name>)")
+    _overrides(p, "every run's config")
+    _quiet(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("sweep-plot", help="stability map (Re lambda0 over two varied keys) from a sweep manifest")
@@ -69,14 +92,40 @@ def build_parser():
     p.add_argument("config", help="YAML config file")
     p.add_argument("-k", "--modes", type=int, default=5, help="number of leading eigenvalues (default 5)")
     p.add_argument("--plot", metavar="FIG.png", help="also write the spectrum and pseudospectra to this image")
+    _overrides(p)
+    _quiet(p)
     p.set_defaults(func=cmd_stability)
     return parser
 
 
 def main(argv=None):
+    """Run the ``cgle`` command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    from cgle import progress, threads
+
+    try:
+        threads.set_threads(args.threads)
+        threads.configured_threads()
+    except ValueError as err:
+        return error(str(err).replace("threads must", "--threads must"), EXIT_USAGE)
+    quiet = getattr(args, "quiet", False)
+    try:
+        with threads.blas_threads(), progress.showing(progress_display(enabled=not quiet and sys.stderr.isatty())):
+            return args.func(args)
+    except KeyboardInterrupt:
+        return error("interrupted", 130)
+    except BrokenPipeError:
+        # the reader of our output went away (cgle info RUN.h5 | head): not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as err:  # the last line of defence: one paragraph, never a traceback
+        if os.environ.get("CGLE_DEBUG"):
+            raise
+        return error(f"unexpected error in `cgle {args.command}`: {type(err).__name__}: {err}. This is a bug in cgle; "
+                     "please report it with the command and its input (CGLE_DEBUG=1 shows the traceback)",
+                     EXIT_FAILED)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """What every command prints through: one-paragraph errors, exit codes, progress bars."""
 
+import shlex
 import sys
 import time
 
@@ -10,6 +11,28 @@ EXIT_USAGE = 2
 def error(message, code):
     print(f"cgle: {message}", file=sys.stderr)
     return code
+
+
+def parse_overrides(items):
+    """``--set KEY=VALUE`` options as a mapping {KEY: VALUE} (VALUE read as YAML later)."""
+    from cgle.config import ConfigError
+
+    updates = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError("", f"--set needs KEY=VALUE with a dotted key, e.g. --set grid.n=300 (got {item!r})",
+                              show_value=False)
+        updates[key.strip()] = value
+    return updates
+
+
+def command_line(*words, overrides=(), extra=()):
+    """A shell command line a user can paste: ``cgle run CFG -o OUT --set k=v --resume``."""
+    parts = ["cgle", *words]
+    for item in overrides:
+        parts += ["--set", item]
+    return shlex.join(parts + list(extra))
 
 
 class Progress:
@@ -41,3 +64,34 @@ class Progress:
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+class _Bar:
+    """One tqdm bar on stderr for a :func:`cgle.progress.task`."""
+
+    def __init__(self, label, total):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=label, file=sys.stderr, dynamic_ncols=True, leave=False, mininterval=0.2)
+
+    def advance(self, n=1):
+        self.bar.update(n)
+
+    def close(self):
+        self.bar.close()
+
+
+class _Nothing:
+    def advance(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def progress_display(enabled):
+    """The display :func:`cgle.progress.showing` installs: bars for tasks of known
+    length, on a terminal only (None when ``enabled`` is False)."""
+    if not enabled:
+        return None
+    return lambda label, total: _Bar(label, total) if total is not None and total >= 2 else _Nothing()

@@ -5,7 +5,7 @@ import sys
 import time
 from pathlib import Path
 
-from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, Progress, error
+from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, Progress, command_line, error, parse_overrides
 
 
 def cmd_run(args):
@@ -16,7 +16,7 @@ def cmd_run(args):
     from cgle.workflow.runner import RunExists, RunFailed, run
 
     try:
-        cfg = load_config(args.config)
+        cfg = load_config(args.config, overrides=parse_overrides(args.overrides))
     except (ConfigError, FileNotFoundError) as err:
         return error(str(err), EXIT_USAGE)
     path = Path(args.output) if args.output else cfg.output_path
@@ -39,7 +39,10 @@ def cmd_run(args):
         os._exit(EXIT_FAILED)
     except RunFailed as err:
         progress.close()
-        resume = f" Continue with: cgle run {args.config} --resume" if err.status == "interrupted" else ""
+        resume = ""
+        if err.status == "interrupted" or "--resume" in str(err):
+            words = ["run", args.config] + (["-o", args.output] if args.output else [])
+            resume = f" Continue with: {command_line(*words, overrides=args.overrides, extra=['--resume'])}"
         print(f"cgle: {err}\nThe file {err.path} keeps every frame written before (status {err.status}).{resume}",
               file=sys.stderr)
         if err.signum is not None:
@@ -65,7 +68,7 @@ def cmd_validate(args):
     from cgle.problem.initial import initial_condition
 
     try:
-        cfg = load_config(args.config)
+        cfg = load_config(args.config, overrides=parse_overrides(args.overrides))
         prob = build_problem(cfg)
         q0 = initial_condition(cfg, prob)
     except (ConfigError, InitialConditionError, FileNotFoundError) as err:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, error
+from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, error, parse_overrides
 
 
 def cmd_sweep(args):
@@ -11,7 +11,7 @@ def cmd_sweep(args):
     from cgle.workflow.sweep_file import load_sweep
 
     try:
-        sweep = load_sweep(args.sweep)
+        sweep = load_sweep(args.sweep, overrides=parse_overrides(args.overrides))
     except (ConfigError, FileNotFoundError) as err:
         return error(str(err), EXIT_USAGE)
     directory = Path(args.directory) if args.directory else sweep.directory
@@ -75,7 +75,7 @@ def cmd_stability(args):
     from cgle.problem import build_problem
 
     try:
-        cfg = load_config(args.config)
+        cfg = load_config(args.config, overrides=parse_overrides(args.overrides))
     except (ConfigError, FileNotFoundError) as err:
         return error(str(err), EXIT_USAGE)
     if args.modes < 1:
