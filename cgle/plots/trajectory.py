@@ -1,15 +1,19 @@
-"""Matplotlib figures (Agg backend; nothing is shown on screen).
+"""The figure of ``cgle plot``: a run file at a glance.
 
-Trajectory figures read a run file through :func:`cgle.open_trajectory`, so they work
-on complete, failed and still-running files alike.
+Built without pyplot (a :class:`matplotlib.figure.Figure`, saved with the Agg canvas),
+from a run file read through :func:`cgle.open_trajectory`, so it works on complete,
+failed and still-running files alike. Colour scales come from the data
+(:mod:`cgle.plots.scales`); the title names the run and its key parameters.
 """
 
-import matplotlib
+from pathlib import Path
 
-matplotlib.use("Agg")
+import numpy as np
+import yaml
+from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from cgle.io import open_trajectory
+from cgle.plots.scales import colorbar_ticks, magnitude_norm, signed_norm, value_axis
 
 
 def trajectory_figure(traj, max_frames=2000):
@@ -27,7 +31,7 @@ def trajectory_figure(traj, max_frames=2000):
     if len(t) == 0:
         raise ValueError(f"{traj.path} has no frames yet: nothing to plot")
     status = traj.status
-    title = f"{traj.path.name}: {status}, {len(t)} frames, t = {t[0]:g} .. {t[-1]:g}"
+    title = f"{describe_run(traj.config, traj.path.stem)}\n{status}, {len(t)} frames, t = {t[0]:g} .. {t[-1]:g}"
     has_y = _has(traj, "y")
     if has_y:
         fig = _snapshots_2d(traj, t)
@@ -35,6 +39,36 @@ def trajectory_figure(traj, max_frames=2000):
         fig = _space_time_1d(traj, t, max_frames)
     fig.suptitle(title, fontsize=10)
     return fig
+
+
+def _number(value):
+    """A config number as short text ('2+0.2j' stays as written, 0.38 as 0.38)."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def describe_run(config_text, fallback):
+    """'name: basis N, scheme dt, parameters' from a run file's resolved config text."""
+    try:
+        cfg = yaml.safe_load(config_text) or {}
+    except yaml.YAMLError:
+        return fallback
+    if not isinstance(cfg, dict):
+        return fallback
+    name = cfg.get("name", fallback)
+    grid, time = cfg.get("grid") or {}, cfg.get("time") or {}
+    n = grid.get("n", "?")
+    n = "x".join(str(v) for v in n) if isinstance(n, list) else n
+    parts = [f"{grid.get('basis', '?')} N = {n}", f"{time.get('scheme', '?')} dt = {_number(time.get('dt', '?'))}"]
+    for section, keys in (("flow", ("U", "cu", "cd", "mu0", "mu2", "beta")), ("equation", ("nu", "gamma", "mu", "beta"))):
+        if isinstance(cfg.get(section), dict):
+            eq = cfg[section]
+            shown = {k: "[" + ", ".join(_number(v) for v in eq[k]) + "]" if isinstance(eq[k], list) else _number(eq[k])
+                     for k in keys if k in eq}
+            parts.append(", ".join(f"{k} = {v}" for k, v in shown.items()))
+            break
+    return f"{name}: " + "; ".join(parts)
 
 
 def _has(traj, name):
@@ -51,22 +85,24 @@ def _space_time_1d(traj, t, max_frames):
     # a running file grows between reads: keep to the len(t) frames read first
     q = traj.q[: len(t)][::stride]
     ts = t[::stride]
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), constrained_layout=True)
-    extent = (x[0], x[-1], ts[0], ts[-1]) if len(ts) > 1 else None
-    for ax, data, label in ((axes[0, 0], np.abs(q), "|q|"), (axes[0, 1], q.real, "Re q")):
-        if extent is None:
+    fig = Figure(figsize=(11, 7.8), layout="constrained")
+    axes = fig.subplots(2, 2)
+    panels = ((axes[0, 0], np.abs(q), "|q|", "magma", magnitude_norm),
+              (axes[0, 1], q.real, "Re q", "RdBu_r", signed_norm))
+    for ax, data, label, cmap, norm in panels:
+        if len(ts) < 2:
             ax.plot(x, data[0])
         else:
             # non-uniform nodes (Hermite, Chebyshev): pcolormesh on the true coordinates
-            mesh = ax.pcolormesh(x, ts, data, shading="nearest",
-                                 cmap="magma" if label == "|q|" else "RdBu_r")
-            fig.colorbar(mesh, ax=ax, label=label)
+            mesh = ax.pcolormesh(x, ts, data, shading="nearest", cmap=cmap, norm=norm(data))
+            fig.colorbar(mesh, ax=ax, label=label, ticks=colorbar_ticks(mesh.norm))
         ax.set(xlabel="x", ylabel="t", title=f"{label}(x, t)")
     ax = axes[1, 0]
     try:
         e = traj.energy[: len(t)]
         positive = e > 0
-        ax.semilogy(t[positive], e[positive])
+        ax.plot(t[positive], e[positive])
+        value_axis(ax, e[positive])
         ax.set(xlabel="t", ylabel="energy  sum(w |q|^2)", title="energy")
     except KeyError:
         ax.text(0.5, 0.5, "energy not stored (output.fields)", ha="center", transform=ax.transAxes)
@@ -82,12 +118,17 @@ def _space_time_1d(traj, t, max_frames):
 def _snapshots_2d(traj, t, count=4):
     x, y = traj.x, traj.y
     picks = np.unique(np.linspace(0, len(t) - 1, count).round().astype(int))
-    fig, axes = plt.subplots(2, len(picks), figsize=(3.2 * len(picks), 6.2), constrained_layout=True, squeeze=False)
-    for col, i in enumerate(picks):
-        a = traj.frame(int(i))
+    fig = Figure(figsize=(3.2 * len(picks), 6.6), layout="constrained")
+    axes = fig.subplots(2, len(picks), squeeze=False)
+    frames = [traj.frame(int(i)) for i in picks]
+    # one |q| scale for all snapshots, so that they compare
+    amp_norm = magnitude_norm(np.abs(np.stack(frames)))
+    for col, (i, a) in enumerate(zip(picks, frames)):
         for row, (data, cmap, label) in enumerate(((np.abs(a), "magma", "|q|"), (np.angle(a), "twilight", "arg q"))):
             ax = axes[row, col]
-            mesh = ax.pcolormesh(x, y, data.T, shading="nearest", cmap=cmap)
+            norm = amp_norm if row == 0 else None
+            mesh = ax.pcolormesh(x, y, data.T, shading="nearest", cmap=cmap, norm=norm,
+                                 **({} if row == 0 else {"vmin": -np.pi, "vmax": np.pi}))
             ax.set_aspect("equal")
             ax.set(title=f"{label}, t = {t[i]:g}", xlabel="x", ylabel="y")
             fig.colorbar(mesh, ax=ax, shrink=0.8)
@@ -96,13 +137,8 @@ def _snapshots_2d(traj, t, count=4):
 
 def plot_trajectory(path, output=None):
     """Write :func:`trajectory_figure` of a run file to PNG; returns the PNG path."""
-    from pathlib import Path
-
-    from cgle.io import open_trajectory
-
     traj = open_trajectory(path)
     fig = trajectory_figure(traj)
     output = Path(output) if output is not None else Path(path).with_suffix(".png")
     fig.savefig(output, dpi=110)
-    plt.close(fig)
     return output
