@@ -13,6 +13,7 @@ def cmd_run(args):
     from cgle.errors import InitialConditionError
     from cgle.io import OutputError, open_trajectory
     from cgle.steppers.precheck import UnstableTimeStep
+    from cgle.workflow.resources import RunRefused
     from cgle.workflow.runner import RunExists, RunFailed, run
 
     try:
@@ -26,7 +27,7 @@ def cmd_run(args):
     try:
         run(cfg, path, resume=args.resume, overwrite=args.overwrite, progress=progress if show else None,
             handle_signals=True)
-    except (InitialConditionError, ConfigError, UnstableTimeStep) as err:
+    except (InitialConditionError, ConfigError, UnstableTimeStep, RunRefused) as err:
         return error(str(err), EXIT_USAGE)
     except RunExists as err:
         return error(str(err), EXIT_FAILED)

@@ -103,6 +103,14 @@ def cplx(key, value):
     return value
 
 
+def amplitude(key, value):
+    """A complex amplitude whose square stays finite: |value| <= 1e150."""
+    value = cplx(key, value)
+    if abs(value) > 1e150:
+        raise ConfigError(key, "must be at most 1e150 in modulus (|q|^2 must stay a finite number)", value)
+    return value
+
+
 def choice(*allowed):
     def parse(key, value):
         if not isinstance(value, str) or value not in allowed:

@@ -246,6 +246,11 @@ def _check_time_grid(time, output):
         )
     if time.dt > time.t_end:
         raise ConfigError("time.dt", f"must be <= time.t_end = {time.t_end:g}", time.dt)
+    # step and frame numbers are counted exactly in floating point: at most 2^53
+    every_min = min(time.dt, output.every or time.dt)
+    if not time.t_end / every_min <= 2.0**53:
+        raise ConfigError("time.t_end", f"is {time.t_end / every_min:.3g} steps or frames of {every_min:g}; at most "
+                          "2^53 can be counted", time.t_end)
     every = output.every if output.every is not None else (time.t_end if adaptive else time.dt)
     if not adaptive and not _is_multiple(every, time.dt):
         raise ConfigError("output.every", f"must be a whole multiple of time.dt = {time.dt:g}", every)

@@ -14,7 +14,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-from cgle.config.fields import ConfigError, boolean, choice, cplx, integer, optional, real, real_or_choice, seq, text
+from cgle.config.fields import (
+    ConfigError,
+    amplitude,
+    boolean,
+    choice,
+    cplx,
+    integer,
+    optional,
+    real,
+    real_or_choice,
+    seq,
+    text,
+)
+
+# lengths (periods, scales, domain ends) within which nodes, wavenumbers and their
+# squares stay finite, normal numbers
+SPAN = (1e-100, 1e100)
 
 
 class _Section:
@@ -88,7 +104,7 @@ class Grid(_Section):
             n = seq(integer(ge=4))("grid.n", self.n)
             if len(n) > 2:
                 raise ConfigError("grid.n", "must be N or [Nx, Ny] (1D or 2D)", self.n)
-            length = seq(real(gt=0))("grid.length", self.length)
+            length = seq(real(ge=SPAN[0], le=SPAN[1]))("grid.length", self.length)
             if len(length) == 1 and len(n) == 2:
                 length = length * 2
             if len(length) != len(n):
@@ -99,11 +115,11 @@ class Grid(_Section):
             n = self.n[0] if isinstance(self.n, tuple) and len(self.n) == 1 else self.n
             values = {"n": (integer(ge=4, le=4000)("grid.n", n),)}
             if basis == "hermite":
-                values["scale"] = real_or_choice(real(gt=0), "auto", "ilak")("grid.scale", self.scale)
+                values["scale"] = real_or_choice(real(ge=SPAN[0], le=SPAN[1]), "auto", "ilak")("grid.scale", self.scale)
             else:
-                domain = seq(real(), length=2)("grid.domain", self.domain)
-                if not domain[0] < domain[1]:
-                    raise ConfigError("grid.domain", "must be [a, b] with a < b", list(domain))
+                domain = seq(real(ge=-SPAN[1], le=SPAN[1]), length=2)("grid.domain", self.domain)
+                if not domain[1] - domain[0] >= SPAN[0]:
+                    raise ConfigError("grid.domain", f"must be [a, b] with b - a >= {SPAN[0]:g}", list(domain))
                 values["domain"] = domain
         for key, value in values.items():
             object.__setattr__(self, key, value)
@@ -211,18 +227,18 @@ FORCING = {
     "seed": integer(ge=0),
 }
 INITIAL_KINDS = {
-    "constant": {"amplitude": cplx},
-    "gaussian": {"amplitude": cplx, "center": real(), "width": real(gt=0)},
-    "noise": {"amplitude": real(ge=0), "seed": integer(ge=0)},
+    "constant": {"amplitude": amplitude},
+    "gaussian": {"amplitude": amplitude, "center": real(), "width": real(gt=0)},
+    "noise": {"amplitude": real(ge=0, le=1e150), "seed": integer(ge=0)},
     "plane_wave": {
         "m": seq(integer(), min_length=1),
-        "amplitude": optional(cplx),
+        "amplitude": optional(amplitude),
         "noise": real(ge=0),
         "seed": integer(ge=0),
     },
-    "mode": {"n": integer(ge=0), "amplitude": cplx},
+    "mode": {"n": integer(ge=0), "amplitude": amplitude},
     "file": {"path": text, "frame": integer()},
-    "spiral": {"amplitude": real(gt=0), "center": seq(real(), length=2), "width": real(gt=0),
+    "spiral": {"amplitude": real(gt=0, le=1e150), "center": seq(real(), length=2), "width": real(gt=0),
                "noise": real(ge=0), "seed": integer(ge=0)},
 }
 LIMITS = {

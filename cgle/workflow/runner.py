@@ -19,12 +19,13 @@ from cgle._version import __version__
 from cgle.config import dump_yaml, load_config, physics_hash_data
 from cgle.errors import BlowUp
 from cgle.integrate import StopRequested, integrate
-from cgle.io import DiskFull, OutputError, TrajectoryWriter, check_free_space, frame_bytes, open_trajectory
+from cgle.io import DiskFull, OutputError, TrajectoryWriter, check_free_space, open_trajectory
 from cgle.problem import build_problem, kernels
 from cgle.problem.forcing import make_forcing
 from cgle.problem.initial import initial_condition
 from cgle.steppers import make_stepper, precheck
 from cgle.threads import blas_threads
+from cgle.workflow import resources
 
 
 class RunFailed(RuntimeError):
@@ -176,16 +177,17 @@ def _run(config, output, resume, overwrite, progress, handle_signals):
     else:
         _check_existing(path, overwrite)
 
-    prob = build_problem(cfg)
-    # NumPy or numba kernels, from the work the run will do (the same choice on resume)
-    kernels.choose(int(np.prod(prob.shape)), cfg.time.t_end / cfg.time.dt)
-    # refuse at once when the whole (uncompressed) trajectory cannot fit on the disk
-    frames = int(round(cfg.time.t_end / cfg.output.every)) + 1
+    # refuse at once a run that needs more steps, memory or disk than limits: allows, or
+    # whose whole (uncompressed) trajectory cannot fit on the disk
+    needs = resources.check(cfg, path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputError(f"cannot create the output directory {path.parent}: {err.strerror or err}") from None
-    check_free_space(path, frames * frame_bytes(prob.shape, "q" in cfg.output.fields))
+    check_free_space(path, needs.disk)
+    prob = build_problem(cfg)
+    # NumPy or numba kernels, from the work the run will do (the same choice on resume)
+    kernels.choose(int(np.prod(prob.shape)), cfg.time.t_end / cfg.time.dt)
     stepper = make_stepper(cfg.time.scheme, prob, rtol=cfg.time.rtol, atol=cfg.time.atol)
     forcing = make_forcing(cfg.forcing, prob)
     dt = cfg.time.dt

@@ -36,6 +36,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -47,7 +48,9 @@ from cgle.config import TOP_LEVEL as CONFIG_SECTIONS
 from cgle.config import Config, ConfigError, load_config, read_yaml, to_dict, with_values
 from cgle.config.fields import integer, name_text, real, text
 
-SWEEP_KEYS = ("name", "base", "set", "vary", "zip", "repeat", "retries", "directory")
+SWEEP_KEYS = ("name", "base", "set", "vary", "zip", "repeat", "retries", "directory", "max_runs")
+# a sweep of more runs than this is refused before it is expanded (sweep key max_runs)
+DEFAULT_MAX_RUNS = 10000
 REPEAT_KEYS = ("count", "seed_key", "first_seed")
 RANGE_KEYS = ("start", "stop", "num")
 DEFAULT_RETRIES = 2
@@ -137,7 +140,7 @@ def _mapping(key, value):
     return value
 
 
-def _value_list(key, raw):
+def _value_list(key, raw, max_runs=DEFAULT_MAX_RUNS):
     """The values of one varied key: a list, or a range {start, stop, num}."""
     if isinstance(raw, dict):
         for k in raw:
@@ -149,6 +152,9 @@ def _value_list(key, raw):
         start = real()(f"{key}.start", raw["start"])
         stop = real()(f"{key}.stop", raw["stop"])
         num = integer(ge=1)(f"{key}.num", raw["num"])
+        if num > max_runs:
+            raise ConfigError(f"{key}.num", f"makes more runs than max_runs = {max_runs} allows; raise max_runs in "
+                              "the sweep file if you mean it", num)
         # 12 significant digits: 0.1 + 2 * 0.05 is stored (and named) as 0.2
         return [float(f"{v:.12g}") for v in np.linspace(start, stop, num)]
     if not isinstance(raw, (list, tuple)) or len(raw) == 0:
@@ -319,10 +325,11 @@ def load_sweep(source, base_dir=None, overrides=None):
             raise ConfigError(f"{where}.{key}", f"is already given in {used[key]}", None, show_value=False)
         used[key] = where
 
+    max_runs = integer(ge=1)("max_runs", data.get("max_runs", DEFAULT_MAX_RUNS))
     for key, raw in _mapping("vary", data.get("vary")).items():
         _dotted_key("vary", key)
         claim("vary", key)
-        values = _resolve(base, key, _value_list(f"vary.{key}", raw), f"vary.{key}")
+        values = _resolve(base, key, _value_list(f"vary.{key}", raw, max_runs), f"vary.{key}")
         axes.append(((key,), [(v,) for v in values]))
 
     zipped = _mapping("zip", data.get("zip"))
@@ -331,7 +338,7 @@ def load_sweep(source, base_dir=None, overrides=None):
         for key, raw in zipped.items():
             _dotted_key("zip", key)
             claim("zip", key)
-            values = _resolve(base, key, _value_list(f"zip.{key}", raw), f"zip.{key}", distinct=False)
+            values = _resolve(base, key, _value_list(f"zip.{key}", raw, max_runs), f"zip.{key}", distinct=False)
             if length is None:
                 length, first = len(values), key
             elif len(values) != length:
@@ -346,7 +353,7 @@ def load_sweep(source, base_dir=None, overrides=None):
         for k in rep:
             if k not in REPEAT_KEYS:
                 raise ConfigError(f"repeat.{k}", "unknown key; allowed keys are " + ", ".join(REPEAT_KEYS), rep[k])
-        count = integer(ge=1)("repeat.count", rep.get("count", 1))
+        count = integer(ge=1, le=max_runs)("repeat.count", rep.get("count", 1))
         first_seed = integer(ge=0)("repeat.first_seed", rep.get("first_seed", 0))
         seed_key = rep.get("seed_key", "initial.seed")
         if not isinstance(seed_key, str) or not _DOTTED.match(seed_key):
@@ -356,6 +363,11 @@ def load_sweep(source, base_dir=None, overrides=None):
         seeds = _resolve(base, seed_key, list(range(first_seed, first_seed + count)), "repeat.seed_key")
         axes.append(((seed_key,), [(s,) for s in seeds]))
 
+    total = math.prod(len(values) for _, values in axes)
+    if total > max_runs:
+        sizes = " x ".join(str(len(values)) for _, values in axes)
+        raise ConfigError("vary", f"expands to {sizes} = {total} runs, more than max_runs = {max_runs}; raise "
+                          "max_runs in the sweep file if you mean it", show_value=False)
     keys = tuple(k for axis_keys, _ in axes for k in axis_keys)
     runs, ids = [], {}
     for combo in itertools.product(*(values for _, values in axes)):
