@@ -30,6 +30,9 @@ _API = {
     "RunExists": "cgle.workflow.runner",
     "BlowUp": "cgle.errors",
     "open_trajectory": "cgle.io",
+    "open_dataset": "cgle.io",
+    "open_runs": "cgle.io",
+    "repair": "cgle.io",
 }
 # subpackages reachable as attributes of ``cgle``
 _SUBMODULES = ("analysis", "config", "io", "matrix", "plots", "problem", "spectral", "stability",

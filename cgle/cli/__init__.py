@@ -14,7 +14,7 @@ import os
 import sys
 
 from cgle._version import __version__
-from cgle.cli.files import cmd_analyze, cmd_info, cmd_plot
+from cgle.cli.files import cmd_analyze, cmd_info, cmd_plot, cmd_repair
 from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, error, progress_display
 from cgle.cli.run import cmd_run, cmd_validate
 from cgle.cli.study import cmd_stability, cmd_sweep, cmd_sweep_plot
@@ -69,6 +69,11 @@ def build_parser():
     p.add_argument("--config", action="store_true", help="also print the resolved config")
     p.set_defaults(func=cmd_info)
 
+    p = sub.add_parser("repair", help="make a run file whose writer was killed readable by every HDF5 tool "
+                       "(h5py, xarray, h5dump), keeping every frame")
+    p.add_argument("run", help="trajectory file (.h5)")
+    p.set_defaults(func=cmd_repair)
+
     p = sub.add_parser("sweep", help="run a parameter sweep on dask (local cluster by default)")
     p.add_argument("sweep", help="sweep YAML file (base config + vary/zip/repeat)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="address of an existing dask scheduler")
@@ -103,6 +108,8 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     from cgle import progress, threads
+    from cgle.io.checkpoint import DamagedCheckpoint
+    from cgle.io.reader import DamagedFile
 
     try:
         threads.set_threads(args.threads)
@@ -120,6 +127,9 @@ def main(argv=None):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except (DamagedFile, DamagedCheckpoint) as err:
+        # a run file found damaged while a command read it (the checks on opening passed)
+        return error(str(err), EXIT_FAILED)
     except Exception as err:  # the last line of defence: one paragraph, never a traceback
         if os.environ.get("CGLE_DEBUG"):
             raise

@@ -62,7 +62,8 @@ def cmd_analyze(args):
 def cmd_info(args):
     import numpy as np
 
-    from cgle.io import open_trajectory
+    from cgle.io import DamagedCheckpoint, open_trajectory, writer_alive
+    from cgle.io.lock import holder
 
     try:
         traj = open_trajectory(args.run)
@@ -72,12 +73,20 @@ def cmd_info(args):
         return error(str(err), EXIT_USAGE)
     except OSError as err:
         return error(str(err), EXIT_FAILED)
-    from cgle.workflow.runner import _writer_alive
-
     status = attrs.get("status")
-    if status == "running" and not _writer_alive(attrs):
-        status = (f"running, but its writer (process {attrs.get('pid')}) is gone: the run was killed; "
-                  f"continue it with `cgle run CONFIG --resume`")
+    if status == "running" and writer_alive(traj.path):
+        status = f"running ({holder(traj.path)} is writing it)"
+    elif status == "running":
+        try:
+            has_checkpoint = traj.checkpoint() is not None
+        except (DamagedCheckpoint, OSError):
+            has_checkpoint = False
+        ways = (f"continue it with `cgle run CONFIG -o {traj.path} --resume`, or " if has_checkpoint else
+                "it holds no checkpoint yet, so it cannot be resumed (start again with --overwrite); ")
+        status = (f"running, but the run was killed (or its writer stopped on a write error, e.g. a full disk): "
+                  f"its writer (process {attrs.get('pid')}) is gone, so only SWMR readers "
+                  f"(cgle, h5py swmr=True) open it; {ways}make it readable by every HDF5 tool, keeping its "
+                  f"{len(t)} frames, with `cgle repair {traj.path}`")
     print(f"file:     {traj.path}")
     print(f"status:   {status}" + (f" - {attrs['message']}" if attrs.get("message") else ""))
     print(f"created:  {attrs.get('created')}   finished: {attrs.get('finished') or '-'}")
@@ -100,4 +109,24 @@ def cmd_info(args):
     if args.config:
         print("config:")
         print(traj.config)
+    return 0
+
+
+def cmd_repair(args):
+    from cgle.io import DamagedFile, Locked, repair
+    from cgle.io.repair import NothingToRepair
+
+    try:
+        frames = repair(args.run)
+    except FileNotFoundError as err:
+        return error(str(err), EXIT_USAGE)
+    except NothingToRepair as err:
+        print(str(err))
+        return 0
+    except Locked as err:
+        return error(str(err), EXIT_FAILED)
+    except (DamagedFile, OSError) as err:
+        return error(f"cannot repair {args.run}: {err}", EXIT_FAILED)
+    print(f"repaired: {args.run} ({frames} frames kept bit for bit; status interrupted); plain HDF5 readers, "
+          "xarray and h5dump open it now")
     return 0

@@ -85,6 +85,12 @@ class Stepper:
     def get_state(self):
         return {}
 
+    def checkpoint_layout(self):
+        """Entry -> (shape, dtype) of everything :meth:`get_state` may ever return (the
+        trajectory file reserves room for it when it is created). The default takes what
+        it returns now; schemes whose entries come and go override it."""
+        return {k: (np.shape(v), np.asarray(v).dtype) for k, v in self.get_state().items()}
+
     def set_state(self, state):
         """Restore what :meth:`get_state` returned."""
 

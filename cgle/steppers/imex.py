@@ -157,6 +157,15 @@ class IMEXMultistep(Stepper):
             state["v_last"] = self._v_last.copy()
         return state
 
+    def checkpoint_layout(self):
+        """The history levels appear as the start-up fills them: all of them reserved."""
+        field = (self._v_last.shape, self._v_last.dtype)
+        layout = {"filled": ((), np.dtype(int)), "have_lv": ((), np.dtype(int))}
+        for j in range(len(self._v_hist)):
+            layout.update({f"v{j}": field, f"l{j}": field, f"n{j}": field})
+        layout.update(lv_next=field, v_last=field)
+        return layout
+
     def set_state(self, state):
         self._filled = int(state["filled"])
         self._have_lv = bool(int(state["have_lv"]))

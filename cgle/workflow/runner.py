@@ -6,26 +6,29 @@ Builds the problem, the stepper and the initial state, opens the writer and driv
 
 import hashlib
 import json
-import os
 import signal
 import socket
 import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from cgle._version import __version__
 from cgle.config import dump_yaml, load_config, physics_hash_data
+from cgle.config.attributes import config_attributes
 from cgle.errors import BlowUp
 from cgle.integrate import StopRequested, integrate
-from cgle.io import DiskFull, OutputError, TrajectoryWriter, check_free_space, open_trajectory
+from cgle.io import DiskFull, Locked, OutputError, TrajectoryWriter, WriterLock, check_free_space, open_trajectory
 from cgle.problem import build_problem, kernels
 from cgle.problem.forcing import make_forcing
 from cgle.problem.initial import initial_condition
 from cgle.steppers import make_stepper, precheck
 from cgle.threads import blas_threads
 from cgle.workflow import resources
+from cgle.workflow.resume import RunExists, check_state, restore, resume_point, resumed_writer
+
+# the generator state of the forcing, as JSON text, fits in this many bytes
+RNG_STATE_BYTES = 1024
 
 
 class RunFailed(RuntimeError):
@@ -39,44 +42,21 @@ class RunFailed(RuntimeError):
         self.signum = signum
 
 
-class RunExists(RuntimeError):
-    """The output file holds a run that would be lost by starting again."""
-
-
 def config_hash(cfg):
     """Hash of everything in the config that determines the trajectory."""
     text = json.dumps(physics_hash_data(cfg), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _writer_alive(attrs):
-    """Whether the process recorded as writing the file is still running here."""
-    pid = int(attrs.get("pid", 0) or 0)
-    if pid <= 0 or attrs.get("host", socket.gethostname()) != socket.gethostname() or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _check_existing(path, overwrite):
-    if not path.exists():
+    """Refuse to start afresh over a run that would be lost (the caller holds the lock)."""
+    if not path.exists() or overwrite:
         return
     try:
         attrs = open_trajectory(path).live_attrs()
     except OSError:
-        if overwrite:
-            return
         raise RunExists(f"{path} exists and is not a readable cgle trajectory; pass --overwrite to replace it") from None
     status = attrs.get("status")
-    if status == "running" and _writer_alive(attrs):
-        raise RunExists(f"{path} is being written by process {attrs['pid']}; wait for it or stop it first")
-    if overwrite:
-        return
     if status == "complete":
         raise RunExists(f"{path} already holds a complete run; pass --overwrite (overwrite=True) to replace it")
     if status in ("interrupted", "running"):
@@ -85,18 +65,6 @@ def _check_existing(path, overwrite):
             f"{path} holds an unfinished run (it {state}); continue it with --resume "
             f"(resume=True) or replace it with --overwrite"
         )
-
-
-def _changed_keys(old, new, prefix=""):
-    """Dotted keys whose values differ between two nested mappings."""
-    keys = []
-    for k in sorted(set(old) | set(new)):
-        a, b = old.get(k), new.get(k)
-        if isinstance(a, dict) and isinstance(b, dict):
-            keys += _changed_keys(a, b, f"{prefix}{k}.")
-        elif a != b:
-            keys.append(f"{prefix}{k}")
-    return keys
 
 
 class _Signals:
@@ -170,13 +138,6 @@ def run(config, output=None, *, resume=False, overwrite=False, progress=None, ha
 def _run(config, output, resume, overwrite, progress, handle_signals):
     cfg = load_config(config)
     path = Path(output) if output is not None else cfg.output_path
-    if resume:
-        checkpoint = _resume_point(cfg, path)
-        if checkpoint is None:
-            return path
-    else:
-        _check_existing(path, overwrite)
-
     # refuse at once a run that needs more steps, memory or disk than limits: allows, or
     # whose whole (uncompressed) trajectory cannot fit on the disk
     needs = resources.check(cfg, path)
@@ -184,24 +145,52 @@ def _run(config, output, resume, overwrite, progress, handle_signals):
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputError(f"cannot create the output directory {path.parent}: {err.strerror or err}") from None
+    try:
+        lock = WriterLock(path).acquire("resume" if resume else "write")
+    except Locked as err:
+        raise RunExists(str(err)) from None
+    try:
+        return _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_signals)
+    finally:
+        lock.release()
+
+
+def _checkpoint_layout(prob, stepper, forcing):
+    """Every entry a checkpoint of this run may hold: name -> (shape, dtype)."""
+    layout = {"state": (tuple(prob.shape), np.dtype(complex)), "t": ((), np.dtype(float)),
+              "step": ((), np.dtype(np.int64)), "dt": ((), np.dtype(float))}
+    layout.update({f"stepper.{k}": v for k, v in stepper.checkpoint_layout().items()})
+    if forcing is not None:
+        layout.update({f"forcing.{k}": ((), np.dtype(f"S{RNG_STATE_BYTES}")) for k in forcing.get_state()})
+    return layout
+
+
+def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_signals):
+    if resume:
+        found = resume_point(cfg, path, config_hash(cfg))
+        if found is None:
+            return path
+    else:
+        _check_existing(path, overwrite)
     check_free_space(path, needs.disk)
     prob = build_problem(cfg)
     # NumPy or numba kernels, from the work the run will do (the same choice on resume)
     kernels.choose(int(np.prod(prob.shape)), cfg.time.t_end / cfg.time.dt)
     stepper = make_stepper(cfg.time.scheme, prob, rtol=cfg.time.rtol, atol=cfg.time.atol)
     forcing = make_forcing(cfg.forcing, prob)
+    layout = _checkpoint_layout(prob, stepper, forcing)
     dt = cfg.time.dt
     frames_per_checkpoint = int(round((cfg.output.checkpoint_every or cfg.output.every) / cfg.output.every))
 
     if resume:
-        state, frames = checkpoint
-        writer = TrajectoryWriter.reopen(path, frames)
-        v = np.array(state["v"], dtype=complex)
-        step, t = int(state["step"]), float(state["t"])
-        stepper.set_state(_unprefix(state, "stepper."))
+        traj, state, frames = found
+        v = check_state(path, state, prob)
+        restore(path, stepper, _unprefix(state, "stepper."), "stepper")
         if forcing is not None:
-            forcing.set_state(_unprefix(state, "forcing."))
-        max_amp = _max_amplitude(cfg, float(writer.file.attrs["initial_max_abs"]))
+            restore(path, forcing, _unprefix(state, "forcing."), "forcing")
+        step, t = int(state["step"]), float(state["t"])
+        initial_max_abs = float(traj.attrs.get("initial_max_abs", np.max(np.abs(prob.to_physical(v)))))
+        writer = resumed_writer(path, traj, state, frames, layout, lock)
     else:
         q0 = initial_condition(cfg, prob)
         v = prob.to_state(q0)
@@ -209,8 +198,11 @@ def _run(config, output, resume, overwrite, progress, handle_signals):
             # dt-stability pre-check: time.precheck error raises UnstableTimeStep, warn warns, off skips
             precheck.enforce(prob, stepper, dt, v, cfg.time.precheck)
         step, t = 0, 0.0
+        initial_max_abs = float(np.max(np.abs(q0)))
         coords = {"x": prob.x} if cfg.ndim == 1 else {"x": prob.x, "y": prob.y}
         attrs = {
+            "title": f"cgle run {cfg.name}",
+            "source": f"cgle {__version__}",
             "cgle_version": __version__,
             "config": dump_yaml(cfg),
             "config_hash": config_hash(cfg),
@@ -219,7 +211,9 @@ def _run(config, output, resume, overwrite, progress, handle_signals):
             "t_end": cfg.time.t_end,
             "basis": cfg.grid.basis,
             "host": socket.gethostname(),
-            "initial_max_abs": float(np.max(np.abs(q0))),
+            "initial_max_abs": initial_max_abs,
+            "resumes": 0,
+            **config_attributes(cfg),
         }
         if prob.scale is not None:
             attrs["hermite_scale"] = prob.scale
@@ -229,13 +223,12 @@ def _run(config, output, resume, overwrite, progress, handle_signals):
             attrs["initial_seed"] = cfg.initial.seed
         series = tuple(_diagnostics(prob, q0)) if "diagnostics" in cfg.output.fields else ()
         writer = TrajectoryWriter(path, coords, prob.weights, attrs, cfg.output.fields, cfg.output.compression,
-                                  series=series)
-        max_amp = _max_amplitude(cfg, attrs["initial_max_abs"])
-    writer.file.attrs["t_end"] = cfg.time.t_end
-    writer.file.attrs["host"] = socket.gethostname()
+                                  series=series, checkpoint_layout=layout, lock=lock,
+                                  history=f"created by cgle {__version__}")
+    max_amp = _max_amplitude(cfg, initial_max_abs)
 
     def save_checkpoint(step, t, state):
-        data = {"v": state, "step": step, "t": t, "dt": dt}
+        data = {"state": state, "step": step, "t": t, "dt": dt}
         data.update({f"stepper.{k}": val for k, val in stepper.get_state().items()})
         if forcing is not None:
             data.update({f"forcing.{k}": val for k, val in forcing.get_state().items()})
@@ -276,13 +269,16 @@ def _run(config, output, resume, overwrite, progress, handle_signals):
         # the last checkpoint is on disk already; writing another could fail
         status = "failed"
         message = f"{err}; stopped before writing more: free some space and continue with `cgle run CONFIG --resume`"
-    except OutputError:
-        writer._abandon()
+    except OutputError as err:
+        writer._abandon(str(err))
         raise
     except BaseException as err:
-        writer.close("failed", f"stopped by {type(err).__name__}: {err}")
+        writer.close("failed", f"stopped by {type(err).__name__}: {err}", history=f"failed: {type(err).__name__}")
         raise
-    writer.close(status, message, timing)
+    placed = writer.close(status, message, timing, history=status if status != "complete" else "completed")
+    if not placed:
+        # a resume that stopped before it caught up: the file it continued is unchanged
+        message += (f" (the resumed run stopped before it had as many frames as {path}, which is left as it was)")
     if status != "complete":
         raise RunFailed(message, path, status, signals.received)
     return path
@@ -304,34 +300,3 @@ def _max_amplitude(cfg, initial_max_abs):
 
 def _unprefix(state, prefix):
     return {k[len(prefix):]: val for k, val in state.items() if k.startswith(prefix)}
-
-
-def _resume_point(cfg, path):
-    """(checkpoint state, frame count) to resume ``path`` from, or None when the run in
-    it is complete up to ``time.t_end``; raises RunExists when it cannot be resumed."""
-    if not path.exists():
-        raise RunExists(f"nothing to resume: {path} does not exist (run without --resume to start)")
-    try:
-        traj = open_trajectory(path)
-        attrs = traj.live_attrs()
-    except OSError as err:
-        raise RunExists(f"cannot resume {path}: {err}") from None
-    if attrs.get("status") == "running" and _writer_alive(attrs):
-        raise RunExists(f"{path} is being written by process {attrs['pid']}; it cannot be resumed while running")
-    if attrs.get("config_hash") != config_hash(cfg):
-        stored = physics_hash_data(load_config(yaml.safe_load(attrs.get("config", "")) or {}, base_dir=cfg.base_dir))
-        changed = _changed_keys(stored, physics_hash_data(cfg))
-        raise RunExists(
-            f"cannot resume {path}: the config changed in a way that alters the trajectory "
-            f"({', '.join(changed) or 'unknown keys'}); run it afresh with --overwrite or restore the config"
-        )
-    found = traj.checkpoint()
-    if found is None:
-        raise RunExists(f"cannot resume {path}: it holds no checkpoint yet; start again with --overwrite")
-    state, frames = found
-    if attrs.get("status") == "complete" and float(state["t"]) >= cfg.time.t_end - 1e-12 * cfg.time.t_end:
-        return None
-    if float(state["t"]) > cfg.time.t_end + 1e-12 * cfg.time.t_end:
-        raise RunExists(f"cannot resume {path}: its checkpoint at t = {float(state['t']):g} is past "
-                        f"time.t_end = {cfg.time.t_end:g}")
-    return state, frames
