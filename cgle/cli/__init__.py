@@ -9,6 +9,7 @@ Errors are printed as one paragraph, never as a traceback.
 import argparse
 import sys
 
+from cgle.cli import example
 from cgle.cli.files import cmd_analyze, cmd_info, cmd_plot
 from cgle.cli.run import cmd_run, cmd_validate
 from cgle.cli.study import cmd_stability, cmd_sweep, cmd_sweep_plot
@@ -70,6 +71,8 @@ def build_parser():
     p.add_argument("-k", "--modes", type=int, default=5, help="number of leading eigenvalues (default 5)")
     p.add_argument("--plot", metavar="FIG.png", help="also write the spectrum and pseudospectra to this image")
     p.set_defaults(func=cmd_stability)
+
+    example.add_parser(sub)
     return parser
 
 
