@@ -5,13 +5,11 @@ The API, CLI and config references and the executed notebooks are generated at t
 start of every build by ``_ext/cgle_docs.py``.
 """
 
-import os
 import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 import cgle  # noqa: E402
 
@@ -46,6 +44,7 @@ nb_execution_timeout = 600
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
+nb_render_markdown_format = "myst"  # tables in Markdown outputs
 
 # autodoc + numpydoc
 autodoc_default_options = {"member-order": "bysource"}
