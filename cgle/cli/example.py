@@ -12,6 +12,7 @@ exist once). In a source checkout or an editable install they are read from
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 from pathlib import Path
@@ -55,7 +56,7 @@ def summary(path: Path) -> str:
     return ""
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add the ``example`` subcommand to the subparsers ``sub`` of ``cgle``."""
     p = sub.add_parser("example", help="list the example configs, print one (YAML on stdout) or copy them all",
                        description="Without NAME: list the example configs. With NAME: print that config "
@@ -66,7 +67,8 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_example)
 
 
-def cmd_example(args) -> int:
+def cmd_example(args: argparse.Namespace) -> int:
+    """Run ``cgle example``: list, print or copy the examples; returns the exit status."""
     try:
         found = examples()
     except FileNotFoundError as err:

@@ -43,7 +43,8 @@ class Flow:
     mu2: float = -0.01
     beta: complex = 0j
 
-    def equation(self):
+    def equation(self) -> Equation:
+        """The :class:`Equation` these parameters mean (nu = U + 2i cu, gamma = 1 + i cd, ...)."""
         return Equation(
             nu=complex(self.U, 2 * self.cu),
             gamma=complex(1.0, self.cd),
@@ -66,6 +67,8 @@ class Grid:
 
 @dataclass(frozen=True)
 class Initial:
+    """The initial condition; which fields apply depends on ``kind`` (see the config reference)."""
+
     kind: str = "constant"
     amplitude: object = 1.0  # float; for plane_wave None means sqrt(1 - k^2)
     seed: int = 0
@@ -80,6 +83,8 @@ class Initial:
 
 @dataclass(frozen=True)
 class Time:
+    """The time scheme, its step and end time, tolerances and the blow-up checks."""
+
     scheme: str = "strang"
     dt: float = 0.1
     t_end: float = 10.0
@@ -91,6 +96,8 @@ class Time:
 
 @dataclass(frozen=True)
 class Output:
+    """What the trajectory file holds and how often frames and checkpoints are written."""
+
     path: object = None  # None: runs/<name>.h5
     every: object = None  # None: every step (fixed dt) / t_end (adaptive)
     checkpoint_every: object = None  # None: at every output frame
@@ -112,6 +119,13 @@ class Forcing:
 
 @dataclass(frozen=True)
 class Config:
+    """A validated, frozen run configuration: one attribute per section.
+
+    Made by :func:`cgle.config.load_config`; ``flow`` is the :class:`Flow` the equation
+    was given as (None when it was given as ``equation``), ``forcing`` None when the
+    run is unforced, ``base_dir`` the folder relative paths in the config refer to.
+    """
+
     name: str
     equation: Equation
     flow: object  # Flow or None: how the equation was given
@@ -123,13 +137,15 @@ class Config:
     base_dir: str = "."  # directory relative paths in the config refer to
 
     @property
-    def output_path(self):
+    def output_path(self) -> Path:
+        """``output.path``, or ``runs/<name>.h5`` when it is not given."""
         if self.output.path is not None:
             return Path(self.output.path)
         return Path("runs") / f"{self.name}.h5"
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
+        """Number of space dimensions (1, or 2 on a 2D Fourier grid)."""
         return len(self.grid.n)
 
 
@@ -239,13 +255,15 @@ class KeyDoc:
 
     @property
     def section(self) -> str:
+        """The config section: ``"time"`` for ``time.dt``."""
         return self.key.split(".", 1)[0]
 
     @property
     def name(self) -> str:
+        """The key within its section: ``"dt"`` for ``time.dt``."""
         return self.key.split(".", 1)[-1]
 
-    def default_value(self):
+    def default_value(self) -> object:
         """The default as the config holds it, or None when :attr:`derived` says it."""
         if self.derived:
             return None

@@ -4,15 +4,24 @@ Trajectory figures read a run file through :func:`cgle.open_trajectory`, so they
 on complete, failed and still-running files alike.
 """
 
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
 
+
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from cgle.io import Trajectory  # noqa: E402
 
 
-def trajectory_figure(traj, max_frames=2000):
+def trajectory_figure(traj: Trajectory, max_frames: int = 2000) -> Figure:
     """Space-time |q| and Re q, energy against t, and the final profile (1D), or
     snapshots of |q| and arg q (2D).
 
@@ -94,7 +103,7 @@ def _snapshots_2d(traj, t, count=4):
     return fig
 
 
-def plot_trajectory(path, output=None):
+def plot_trajectory(path: str | os.PathLike, output: str | os.PathLike | None = None) -> Path:
     """Write :func:`trajectory_figure` of a run file to PNG; returns the PNG path."""
     from pathlib import Path
 
