@@ -4,7 +4,7 @@ The companion of :mod:`cgle.workflow.sweep` (trajectory and spectrum figures liv
 ``cgle.plots.trajectory``). The map shows a manifest column (by default Re lambda_0, the growth rate of the leading
 global mode) over two varied keys (by default ``flow.mu0`` and ``flow.cu``), its zero
 contour, and the analytic boundary of global instability of the flow form
-(Chomaz, Huerre & Redekopp 1988; Bagheri et al. 2009; physics.md), computed by
+(Chomaz, Huerre & Redekopp 1988; Bagheri et al. 2009; docs/theory/analytic-results.md), computed by
 :func:`cgle.analysis.thresholds.flow_thresholds`:
 
     mu_c = mu_t + (|h| / 2) cos(arg(gamma) / 2),   mu_t = U_max^2 / (4 |gamma|^2),
