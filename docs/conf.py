@@ -27,6 +27,7 @@ extensions = [
     "numpydoc",
     "myst_nb",
     "sphinx_copybutton",
+    "sphinx-mathjax-offline",  # a local MathJax: the pages render their maths without network
     "cgle_docs",
 ]
 
