@@ -6,12 +6,17 @@ bound; a step that fails stops the run with a :class:`~cgle.errors.BlowUp` whose
 message says when, how large, the likely cause and what to try.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from cgle.errors import BlowUp, FiniteTimeBlowUp
-from cgle.problem import kernels
+from cgle.problem import FourierProblem, Problem, kernels
+from cgle.problem.forcing import WhiteNoiseForcing
+from cgle.steppers.base import Stepper
 
 
 class StopRequested(Exception):
@@ -25,8 +30,12 @@ def _amplitude2(problem, v):
     return kernels.max_abs2(v.reshape(-1))
 
 
-def integrate(problem, stepper, v, *, t_end, dt, every, step=0, t=None, max_amplitude2, on_frame,
-              on_step=None, should_stop=None, forcing=None):
+def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray, *, t_end: float, dt: float,
+              every: float, step: int = 0, t: float | None = None, max_amplitude2: float,
+              on_frame: Callable[[int, float, np.ndarray], None],
+              on_step: Callable[[int, float], None] | None = None,
+              should_stop: Callable[[], bool] | None = None,
+              forcing: WhiteNoiseForcing | None = None) -> tuple[int, float]:
     """Advance state ``v`` (in place) from step ``step`` to ``t_end``.
 
     Frames are taken at t = k * every. With a fixed-step scheme ``every`` is a whole
@@ -116,7 +125,7 @@ def _paragraph(stepper, t, step, dt, amplitude, cause, advice, bound=None):
     return f"{where}{size}. Likely cause: {cause}. Try: {advice}."
 
 
-def diagnose(problem, stepper, dt, max_abs2_before):
+def diagnose(problem: Problem | FourierProblem, stepper: Stepper, dt: float, max_abs2_before: float) -> tuple[str, str]:
     """(cause, advice) for a step that produced non-finite values or passed the bound."""
     beta = problem.beta
     stiffness = dt * abs(beta) * max_abs2_before

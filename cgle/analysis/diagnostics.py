@@ -30,13 +30,16 @@ Conventions
   half the box (long-range order, e.g. a plane wave).
 """
 
+from __future__ import annotations
+
 import math
+import os
 
 import numpy as np
 import scipy.fft
 
 
-def mean_abs2(q):
+def mean_abs2(q: np.ndarray) -> float:
     """Box average of |A|^2 on an equispaced periodic grid."""
     q = np.asarray(q)
     return float(np.mean(q.real**2 + q.imag**2))
@@ -47,7 +50,7 @@ def _phase_step(a, b):
     return np.angle(b * np.conj(a))
 
 
-def winding_number(q):
+def winding_number(q: np.ndarray) -> int:
     """Net phase winding (1D, periodic): sum_j arg(A_{j+1} conj A_j) / 2 pi, an integer.
 
     A plane wave exp(2 pi i m x / L) resolved on the grid (|m| < N/2) has winding m.
@@ -59,7 +62,7 @@ def winding_number(q):
     return int(round(total / (2.0 * math.pi)))
 
 
-def phase_gradient_rms(q, spacing):
+def phase_gradient_rms(q: np.ndarray, spacing: float) -> float:
     """rms of the local wave number d(arg A)/dx (1D, periodic), from wrapped phase steps
     arg(A_{j+1} conj A_j) / dx. About 0 for a uniform oscillation, |k| for a plane wave;
     its growth at fixed mean |A|^2 ~ 1 signals phase turbulence."""
@@ -68,7 +71,7 @@ def phase_gradient_rms(q, spacing):
     return float(np.sqrt(np.mean(steps**2)))
 
 
-def defects_1d(q, threshold=0.2):
+def defects_1d(q: np.ndarray, threshold: float = 0.2) -> np.ndarray:
     """Indices of the local minima of |A| below ``threshold * sqrt(mean |A|^2)`` (1D, periodic).
 
     Parameters
@@ -92,7 +95,7 @@ def defects_1d(q, threshold=0.2):
     return np.flatnonzero(is_min)
 
 
-def plaquette_charges(q, floor=1e-10):
+def plaquette_charges(q: np.ndarray, floor: float = 1e-10) -> np.ndarray:
     """Topological charge of every plaquette of a 2D periodic field (integers, grid shaped).
 
     Parameters
@@ -134,14 +137,14 @@ def plaquette_charges(q, floor=1e-10):
     return charge
 
 
-def defects_2d(q, floor=1e-10):
+def defects_2d(q: np.ndarray, floor: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
     """Defects of a 2D field: (positions (n, 2) of plaquette centres in index units, charges (n,))."""
     charge = plaquette_charges(q, floor)
     j, l = np.nonzero(charge)
     return np.stack([j + 0.5, l + 0.5], axis=1), charge[j, l]
 
 
-def autocorrelation(q):
+def autocorrelation(q: np.ndarray) -> np.ndarray:
     """|C(r)|, the modulus of the normalised circular autocorrelation of A.
 
     Returns an array shaped like q with |C| at lag index r (FFT order, C[0] = 1); all
@@ -157,7 +160,7 @@ def autocorrelation(q):
     return np.abs(c) / c0
 
 
-def correlation_length(q, spacing):
+def correlation_length(q: np.ndarray, spacing: float | tuple[float, float]) -> float:
     """First lag where the (direction-averaged) |C(r)| falls to 1/e; inf if it does not
     within half the box.
 
@@ -203,7 +206,8 @@ def correlation_length(q, spacing):
     return float(r[i - 1] + (f0 - target) / (f0 - f1) * (r[i] - r[i - 1]))
 
 
-def frame_diagnostics(q, spacing, threshold=0.2, floor=1e-10):
+def frame_diagnostics(q: np.ndarray, spacing: float | tuple[float, float], threshold: float = 0.2,
+                      floor: float = 1e-10) -> dict[str, float]:
     """All per-frame diagnostics of one field as a dict.
 
     Keys: ``mean_abs2``; ``defects`` (1D: minima below the threshold, 2D: plaquettes
@@ -227,7 +231,8 @@ def frame_diagnostics(q, spacing, threshold=0.2, floor=1e-10):
     return out
 
 
-def trajectory_diagnostics(path, threshold=0.2, floor=1e-10):
+def trajectory_diagnostics(path: str | os.PathLike, threshold: float = 0.2,
+                           floor: float = 1e-10) -> dict[str, np.ndarray]:
     """Per-frame diagnostics of a trajectory file written by :func:`cgle.run` (fourier grids).
 
     Frames are read one at a time, so memory stays at one frame whatever the file size.

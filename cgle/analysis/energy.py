@@ -19,20 +19,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from cgle.problem import FourierProblem, Problem
 from cgle.problem.operators import DiagonalOperator
 
 
-def is_diagonal(prob):
+def is_diagonal(prob: Problem | FourierProblem) -> bool:
+    """Whether the problem's operator is diagonal (a Fourier problem), so that exact
+    shortcuts apply."""
     return isinstance(prob.linear, DiagonalOperator)
 
 
-def require_dense(prob, what):
+def require_dense(prob: Problem | FourierProblem, what: str) -> None:
+    """Raise ValueError, naming ``what``, unless the problem has a dense operator
+    (Hermite or Chebyshev collocation)."""
     if is_diagonal(prob):
         raise ValueError(f"{what} needs a collocation problem with a dense operator "
                          f"(grid.basis hermite or chebyshev); got grid.basis {prob.basis}")
 
 
-def energy_matrix(prob):
+def energy_matrix(prob: Problem) -> tuple[np.ndarray, np.ndarray]:
     """F = M^(1/2) L M^(-1/2): the operator in coordinates where the energy norm is the 2-norm.
 
     Parameters
@@ -56,5 +61,6 @@ def energy_matrix(prob):
     return F, sqrt_w
 
 
-def diagonal_spectrum(prob):
+def diagonal_spectrum(prob: FourierProblem) -> np.ndarray:
+    """The eigenvalues of a diagonal operator: its symbol, flattened, complex."""
     return np.asarray(prob.L, dtype=complex).reshape(-1)

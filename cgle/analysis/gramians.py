@@ -15,9 +15,11 @@ import math
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
 from cgle.analysis.energy import require_dense
 from cgle.analysis.spectra import leading_eigenvalue
+from cgle.problem import Problem
 from cgle.threads import policed
 
 
@@ -47,7 +49,7 @@ def _require_stable(prob, what):
 
 
 @policed
-def controllability_gramian(prob, B):
+def controllability_gramian(prob: Problem, B: ArrayLike) -> np.ndarray:
     """P solving L P + P L^H + B B^H = 0 (``scipy.linalg.solve_continuous_lyapunov``).
 
     P is the stationary covariance E[q q^H] of dq = L q dt + B dW with complex
@@ -68,7 +70,7 @@ def controllability_gramian(prob, B):
 
 
 @policed
-def observability_gramian(prob, C):
+def observability_gramian(prob: Problem, C: ArrayLike) -> np.ndarray:
     """Q solving L^H Q + Q L + C^H C = 0.
 
     Parameters
@@ -86,7 +88,7 @@ def observability_gramian(prob, C):
 
 
 @policed
-def h2_norm(prob, B, C):
+def h2_norm(prob: Problem, B: ArrayLike, C: ArrayLike) -> float:
     """H2 norm of the system dq/dt = L q + B u, y = C q.
 
         H2 = sqrt(trace(C P C^H)),   L P + P L^H + B B^H = 0
@@ -105,7 +107,7 @@ def h2_norm(prob, B, C):
 
 
 @policed
-def stationary_covariance(prob, B, dt=None):
+def stationary_covariance(prob: Problem, B: ArrayLike, dt: float | None = None) -> np.ndarray:
     """Stationary covariance of the white-noise-forced linear system.
 
     ``dt=None``: the continuous system dq = L q dt + B dW, i.e. the controllability
@@ -128,7 +130,7 @@ def stationary_covariance(prob, B, dt=None):
 
 
 @policed
-def stationary_energy(prob, B, dt=None):
+def stationary_energy(prob: Problem, B: ArrayLike, dt: float | None = None) -> float:
     """Mean energy E[q^H M q] = trace(M P) of the stationary forced state.
 
     The mean of a quadratic form of a zero-mean vector with covariance P:

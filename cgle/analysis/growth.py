@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
 import scipy.optimize
+from numpy.typing import ArrayLike
 
 from cgle import progress
 from cgle.analysis.energy import diagonal_spectrum, energy_matrix, is_diagonal
 from cgle.analysis.pseudospectra import pseudospectrum, sigma_min_triangular_grid
 from cgle.analysis.spectra import leading_eigenvalue, spectrum
+from cgle.problem import FourierProblem, Problem
 from cgle.threads import policed
 
 
@@ -33,7 +35,7 @@ def _check_times(t):
 
 
 @policed
-def transient_growth(prob, t):
+def transient_growth(prob: Problem | FourierProblem, t: ArrayLike) -> float | np.ndarray:
     """Amplitude gain G(t) = max_q0 ||exp(L t) q0||_M / ||q0||_M.
 
     G(t) = sigma_max(exp(F t)), F = M^(1/2) L M^(-1/2) (Bagheri et al. 2009, on
@@ -94,7 +96,7 @@ def _default_horizon(lead_real):
 
 
 @policed
-def max_transient_growth(prob, t_max=None, n_scan=100):
+def max_transient_growth(prob: Problem | FourierProblem, t_max: float | None = None, n_scan: int = 100) -> OptimalGrowth:
     """The maximum over t in [0, t_max] of G(t), its time and the optimal initial condition.
 
     A scan on a uniform grid of ``n_scan`` intervals (the propagator exp(F h) applied
@@ -165,7 +167,7 @@ def max_transient_growth(prob, t_max=None, n_scan=100):
 
 
 @policed
-def resolvent_gain(prob, omega):
+def resolvent_gain(prob: Problem | FourierProblem, omega: ArrayLike) -> float | np.ndarray:
     """R(omega) = ||(i omega I - L)^(-1)||_M = 1 / sigma_min(i omega I - F).
 
     Parameters
@@ -208,7 +210,8 @@ class ResolventPeak:
 
 
 @policed
-def max_resolvent_gain(prob, omega_range=None, n_scan=400):
+def max_resolvent_gain(prob: Problem | FourierProblem, omega_range: tuple[float, float] | None = None,
+                       n_scan: int = 400) -> ResolventPeak:
     """The peak over omega of R(omega), with the optimal forcing and response.
 
     A scan on ``n_scan`` + 1 equally spaced frequencies, then a bounded Brent search on

@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
 from cgle import progress
 from cgle.analysis.energy import diagonal_spectrum, energy_matrix, is_diagonal
+from cgle.problem import FourierProblem, Problem
 from cgle.threads import policed
 
 
@@ -55,7 +57,7 @@ def _sigma_min_triangular(T, z, start, tol, maxiter):
     raise AssertionError("unreachable")
 
 
-def sigma_min_triangular_grid(T, z, tol=1e-12, maxiter=60):
+def sigma_min_triangular_grid(T: np.ndarray, z: ArrayLike, tol: float = 1e-12, maxiter: int = 60) -> np.ndarray:
     """sigma_min(z I - T) at every point of the array z (warm-started along the grid)."""
     z = np.asarray(z, dtype=complex)
     out = np.empty(z.shape)
@@ -74,7 +76,7 @@ def sigma_min_triangular_grid(T, z, tol=1e-12, maxiter=60):
 
 
 @policed
-def pseudospectrum(prob, grid, *, tol=1e-12):
+def pseudospectrum(prob: Problem | FourierProblem, grid: ArrayLike, *, tol: float = 1e-12) -> np.ndarray:
     """sigma_min(z I - L) in the energy norm at every point z of ``grid``.
 
     The eps-pseudospectrum is the set where this is < eps (Trefethen & Embree 2005).

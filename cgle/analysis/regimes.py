@@ -29,10 +29,12 @@ the energy is ``sum(weights * |q|^2)`` per frame.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.cluster.hierarchy import fcluster
 
 from cgle import matrix
@@ -82,12 +84,12 @@ class Regimes:
     requested: int
 
     @property
-    def count(self):
+    def count(self) -> int:
         """Number of regimes found."""
         return len(self.intervals)
 
     @property
-    def cut_height(self):
+    def cut_height(self) -> float:
         """A linkage height that cuts the tree into ``count`` clusters (for colouring a
         dendrogram): midway between the last merge kept and the first one undone."""
         h = np.sort(self.Z[:, 2])
@@ -96,7 +98,7 @@ class Regimes:
         return float(0.5 * (h[-self.count] + h[-self.count + 1]))
 
 
-def regime_intervals(t, labels):
+def regime_intervals(t: ArrayLike, labels: ArrayLike) -> tuple[tuple[tuple[float, float], ...], ...]:
     """The maximal runs of equal consecutive labels, as closed time intervals.
 
     Parameters
@@ -133,7 +135,7 @@ def _by_first_appearance(labels):
     return new[labels]
 
 
-def find_regimes(t, q, n_regimes, method="ward"):
+def find_regimes(t: ArrayLike, q: ArrayLike, n_regimes: int, method: str = "ward") -> Regimes:
     """Cluster the snapshots ``q[k]`` (features ``|q[k]|``) into at most ``n_regimes`` regimes.
 
     Parameters
@@ -166,7 +168,7 @@ def find_regimes(t, q, n_regimes, method="ward"):
     return Regimes(t, labels, Z, regime_intervals(t, labels), method, int(n_regimes))
 
 
-def correlation_across_x(q, part="abs"):
+def correlation_across_x(q: ArrayLike, part: str = "abs") -> np.ndarray:
     """Correlation matrix across the grid points of ``part(q)`` over the frames.
 
     Parameters
@@ -231,7 +233,7 @@ class RunAnalysis:
     dropped: int
 
 
-def analyze(path, n_regimes=3, method="ward", max_frames=2000):
+def analyze(path: str | os.PathLike, n_regimes: int = 3, method: str = "ward", max_frames: int = 2000) -> RunAnalysis:
     """Regimes and |q| correlation matrix of a run file.
 
     Parameters
@@ -289,7 +291,7 @@ def analyze(path, n_regimes=3, method="ward", max_frames=2000):
     return RunAnalysis(traj.path, status, t, traj.x, energy, regimes, correlation, stride, frames, dropped)
 
 
-def cluster_snapshots(q, n_clusters: int, method: str = "ward") -> np.ndarray:
+def cluster_snapshots(q: ArrayLike, n_clusters: int, method: str = "ward") -> np.ndarray:
     """Cluster the snapshots (rows) of a trajectory ``q(t, x)`` into regimes.
 
     The feature vector of a snapshot is ``|q(t, .)|``, so phase rotations do not

@@ -13,13 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial import hermite as H
+from numpy.typing import ArrayLike
 
 from cgle.analysis.energy import diagonal_spectrum, is_diagonal
+from cgle.config.schema import Equation
+from cgle.problem import FourierProblem, Problem
 from cgle.problem.modes import global_modes, sort_by_growth
 from cgle.threads import policed
 
 
-def quadratic_coefficients(equation):
+def quadratic_coefficients(equation: Equation) -> tuple[complex, complex, float] | None:
     """(c1, c2, x_s) with mu(x) = c1 - c2 (x - x_s)^2, or None if mu is not quadratic.
 
     ``equation.mu`` holds the polynomial coefficients (m0, m1, m2, ...); it is quadratic
@@ -42,7 +45,7 @@ def _chi2(equation, c2):
     return chi2 if chi2.real > 0 else None
 
 
-def analytic_eigenvalues(equation, k):
+def analytic_eigenvalues(equation: Equation, k: int) -> np.ndarray | None:
     """The first ``k`` global-mode eigenvalues on the real line for quadratic mu(x).
 
     For mu(x) = c1 - c2 (x - x_s)^2 (the theory page; Chomaz, Huerre & Redekopp 1988;
@@ -78,7 +81,7 @@ def analytic_eigenvalues(equation, k):
     return c1 - nu**2 / (4 * gamma) - (2 * n + 1) * gamma * chi2
 
 
-def analytic_mode(equation, n, x):
+def analytic_mode(equation: Equation, n: int, x: ArrayLike) -> np.ndarray:
     """The analytic global mode phi_n(x) (unnormalised) for quadratic mu(x).
 
         phi_n(x) = exp(nu s / (2 gamma) - chi^2 s^2 / 2) H_n(chi s),   s = x - x_s,
@@ -105,7 +108,7 @@ def analytic_mode(equation, n, x):
     return np.exp(nu * s / (2 * gamma) - chi2 * s**2 / 2) * H.hermval(chi * s, coef)
 
 
-def mode_distance(prob, v, phi):
+def mode_distance(prob: Problem | FourierProblem, v: np.ndarray, phi: np.ndarray) -> float:
     """Relative energy-norm distance of v from the line through phi.
 
         min_c ||v - c phi||_M / ||v||_M,   c = <phi, v>_M / <phi, phi>_M
@@ -145,18 +148,18 @@ class Spectrum:
     analytic: np.ndarray | None = None
 
     @property
-    def difference(self):
+    def difference(self) -> np.ndarray | None:
         """values - analytic (None when there is no analytic spectrum)."""
         return None if self.analytic is None else self.values - self.analytic
 
     @property
-    def leading(self):
+    def leading(self) -> complex:
         """The eigenvalue with the largest growth rate."""
         return complex(self.values[0])
 
 
 @policed
-def spectrum(prob, k=None, vectors=False):
+def spectrum(prob: Problem | FourierProblem, k: int | None = None, vectors: bool = False) -> Spectrum:
     """Eigenvalues (and optionally eigenvectors) of ``prob.L``, with the analytic ones.
 
     Parameters
@@ -188,7 +191,8 @@ def spectrum(prob, k=None, vectors=False):
     return Spectrum(lam, vecs, analytic)
 
 
-def eigenvalues(prob, k=None, vectors=False):
+def eigenvalues(prob: Problem | FourierProblem, k: int | None = None,
+                vectors: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray | None]:
     """Eigenvalues of ``prob.L`` sorted by decreasing growth rate Re(lambda).
 
     Parameters
@@ -216,6 +220,6 @@ def eigenvalues(prob, k=None, vectors=False):
     return (spec.values, spec.vectors) if vectors else spec.values
 
 
-def leading_eigenvalue(prob):
+def leading_eigenvalue(prob: Problem | FourierProblem) -> complex:
     """The eigenvalue of ``prob.L`` with the largest real part."""
     return spectrum(prob, 1).leading

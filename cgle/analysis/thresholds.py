@@ -12,6 +12,7 @@ local (parallel-flow) stability.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,8 @@ import scipy.optimize
 
 from cgle.analysis.spectra import leading_eigenvalue
 from cgle.config import ConfigError, load_config, to_dict, with_values
+from cgle.config.loader import Config
+from cgle.config.schema import Equation, Flow
 from cgle.problem import build_problem
 from cgle.threads import policed
 
@@ -36,7 +39,8 @@ def _numeric_entry(cfg, key):
 
 
 @policed
-def critical_value(cfg, key, bracket, *, xtol=1e-13):
+def critical_value(cfg: Config | str | os.PathLike | dict, key: str, bracket: tuple[float, float], *,
+                   xtol: float = 1e-13) -> float:
     """The value of config entry ``key`` where the leading growth rate crosses zero.
 
     Brent's method (``scipy.optimize.brentq``) on g(value) = max Re(lambda) of the
@@ -110,7 +114,7 @@ class FlowThresholds:
     mu_c: float | None
 
 
-def flow_thresholds(flow):
+def flow_thresholds(flow: Flow) -> FlowThresholds:
     """The analytic thresholds :class:`FlowThresholds` of a ``cgle.config.Flow``.
 
     Derivation of mu_t (with :func:`local_stability`): the absolute growth rate at x is
@@ -160,7 +164,7 @@ class LocalStability:
     absolute_region: tuple | None
 
 
-def local_stability(equation):
+def local_stability(equation: Equation) -> LocalStability | None:
     """Local stability verdict for mu(x) = m0 + m1 x + m2 x^2 with real m1, m2 <= 0, Re gamma > 0.
 
     Returns None when mu(x) is not of that form (no most-unstable station). See

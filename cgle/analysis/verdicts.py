@@ -3,17 +3,18 @@ flow thresholds and the largest transient growth, in one :class:`Summary`."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from cgle.analysis.growth import OptimalGrowth, max_transient_growth
 from cgle.analysis.spectra import Spectrum, spectrum
 from cgle.analysis.thresholds import FlowThresholds, LocalStability, flow_thresholds, local_stability
-from cgle.config import load_config
+from cgle.config import Config, load_config
 from cgle.problem import build_problem
 from cgle.threads import policed
 
 
-def global_verdict(lam0):
+def global_verdict(lam0: complex) -> str:
     """"globally stable" when Re(lambda_0) < 0, else "globally unstable"."""
     return "globally stable" if complex(lam0).real < 0 else "globally unstable"
 
@@ -30,7 +31,7 @@ class Summary:
 
 
 @policed
-def summary(cfg, k=5, growth=True):
+def summary(cfg: Config | str | os.PathLike | dict, k: int = 5, growth: bool = True) -> Summary:
     """Leading eigenvalues with the analytic ones, verdicts and the maximum transient growth.
 
     Parameters

@@ -113,8 +113,9 @@ def cmd_info(args):
 
 
 def cmd_repair(args):
+    """``cgle repair RUN.h5``: a killed run file made readable by every HDF5 tool."""
     from cgle.io import DamagedFile, Locked, repair
-    from cgle.io.repair import NothingToRepair
+    from cgle.io.recovery import NothingToRepair
 
     try:
         frames = repair(args.run)

@@ -383,7 +383,7 @@ def load_config(source, base_dir=None, overrides=None):
         elif key == "output":
             parsed["output"] = _section(data, "output", OUTPUT, Output)
         elif key == "forcing":
-            parsed["forcing"] = _section(data, "forcing", FORCING, Forcing) if data.get("forcing") else None
+            parsed["forcing"] = _section(data, "forcing", FORCING, Forcing) if data.get("forcing") is not None else None
         elif key == "limits":
             parsed["limits"] = _section(data, "limits", LIMITS, Limits)
 

@@ -77,8 +77,8 @@ class Flow(_Section):
     mu2: float = -0.01
     beta: complex = 0j
 
-    def equation(self):
-        """The :class:`Equation` of the flow form."""
+    def equation(self) -> Equation:
+        """The :class:`Equation` these parameters mean (nu = U + 2i cu, gamma = 1 + i cd, ...)."""
         return Equation(
             nu=complex(self.U, 2 * self.cu),
             gamma=complex(1.0, self.cd),
@@ -127,6 +127,8 @@ class Grid(_Section):
 
 @dataclass(frozen=True)
 class Initial(_Section):
+    """The initial condition; which fields apply depends on ``kind`` (see the config reference)."""
+
     kind: str = "constant"
     amplitude: object = 1.0  # float; for plane_wave None means sqrt(1 - k^2)
     seed: int = 0
@@ -145,6 +147,8 @@ class Initial(_Section):
 
 @dataclass(frozen=True)
 class Time(_Section):
+    """The time scheme, its step and end time, tolerances and the blow-up checks."""
+
     scheme: str = "strang"
     dt: float = 0.1
     t_end: float = 10.0
@@ -156,6 +160,8 @@ class Time(_Section):
 
 @dataclass(frozen=True)
 class Output(_Section):
+    """What the trajectory file holds and how often frames and checkpoints are written."""
+
     path: object = None  # None: runs/<name>.h5
     every: object = None  # None: every step (fixed dt) / t_end (adaptive)
     checkpoint_every: object = None  # None: at every output frame

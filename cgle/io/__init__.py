@@ -9,7 +9,7 @@ This layer knows nothing of physics: it stores and returns the arrays it is hand
 ``writer``         frames appended and flushed as a run goes (SWMR)
 ``reader``         the checked, read-only view (complete, running, killed files)
 ``checkpoint``     restart data as named datasets, two slots and a pointer
-``repair``         a killed file made readable by every HDF5 tool, frames kept
+``recovery``       ``repair``: a killed file made readable by every HDF5 tool
 ``xarray_view``    ``open_dataset``: an ``xarray.Dataset`` of any run file
 ``runs``           ``open_runs``: one row per run file of a directory
 =================  ============================================================
@@ -57,7 +57,7 @@ def open_runs(directory, pattern="**/*.h5"):
 
 
 def repair(path):
-    """Make a killed run file readable by every HDF5 tool (see :mod:`cgle.io.repair`)."""
-    from cgle.io.repair import repair as _repair
+    """Make a killed run file readable by every HDF5 tool (see :mod:`cgle.io.recovery`)."""
+    from cgle.io.recovery import repair as _repair
 
     return _repair(path)

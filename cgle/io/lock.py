@@ -24,6 +24,7 @@ class Locked(RuntimeError):
 
 
 def lock_path(path):
+    """The lock file of a trajectory file: ``RUN.h5.lock`` beside it."""
     path = Path(path)
     return path.with_name(path.name + ".lock")
 
@@ -79,6 +80,7 @@ class WriterLock:
         return self
 
     def release(self):
+        """Remove the lock file and drop the lock (a no-op when not held)."""
         if self.fd is None:
             return
         try:

@@ -5,14 +5,20 @@ Built on :func:`cgle.analysis.regimes.analyze` (matplotlib Agg, no pyplot).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cgle.analysis.regimes import analyze
+from cgle.analysis.regimes import Regimes, RunAnalysis, analyze
+
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn
+    from matplotlib.figure import Figure
 
 
-def regime_link_colors(reg, colors, mixed="0.4"):
+def regime_link_colors(reg: Regimes, colors: Sequence[str], mixed: str = "0.4") -> Callable[[int], str]:
     """A ``link_color_func`` for ``scipy.cluster.hierarchy.dendrogram(reg.Z, ...)``.
 
     Parameters
@@ -39,7 +45,7 @@ def regime_link_colors(reg, colors, mixed="0.4"):
     return lambda c: colors[cluster[c] - 1] if cluster[c] > 0 else mixed
 
 
-def analysis_figure(result, max_leaves=400):
+def analysis_figure(result: RunAnalysis, max_leaves: int = 400) -> Figure:
     """Dendrogram, regime timeline on the energy curve, and |q| correlation matrix.
 
     Parameters
@@ -96,7 +102,8 @@ def analysis_figure(result, max_leaves=400):
     return fig
 
 
-def plot_analysis(path, output=None, n_regimes=3, method="ward"):
+def plot_analysis(path: str | os.PathLike, output: str | os.PathLike | None = None, n_regimes: int = 3,
+                  method: str = "ward") -> tuple[RunAnalysis, Path]:
     """:func:`analyze` a run file and write :func:`analysis_figure` as PNG.
 
     Returns

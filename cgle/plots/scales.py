@@ -13,19 +13,23 @@ Rules (``WIDE`` decades is where a linear scale stops showing the data):
   value does not flatten the rest.
 """
 
+from __future__ import annotations
+
 import numpy as np
 from matplotlib import colors, ticker
+from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 
 WIDE = 2.0  # decades of dynamic range beyond which a log scale is used
 MAX_DECADES = 16.0  # below the largest value, roundoff: never show more than this
 
 
-def _finite(data):
+def _finite(data: ArrayLike) -> np.ndarray:
     data = np.asarray(data, dtype=float).ravel()
     return data[np.isfinite(data)]
 
 
-def decades(data):
+def decades(data: ArrayLike) -> float:
     """log10(max / smallest positive) of |data| (0 for data without two positive values)."""
     mag = np.abs(_finite(data))
     mag = mag[mag > 0]
@@ -34,7 +38,7 @@ def decades(data):
     return float(np.log10(mag.max() / mag.min()))
 
 
-def magnitude_norm(data):
+def magnitude_norm(data: ArrayLike) -> colors.Normalize:
     """Colour norm for non-negative data such as |q|."""
     mag = np.abs(_finite(data))
     top = float(mag.max()) if mag.size else 1.0
@@ -48,7 +52,7 @@ def magnitude_norm(data):
     return colors.LogNorm(vmin=low, vmax=top)
 
 
-def signed_norm(data):
+def signed_norm(data: ArrayLike) -> colors.Normalize:
     """Colour norm centred on 0 for signed data such as Re q."""
     values = _finite(data)
     top = float(np.abs(values).max()) if values.size else 1.0
@@ -63,7 +67,7 @@ def signed_norm(data):
     return colors.SymLogNorm(linthresh=low, vmin=-top, vmax=top, base=10)
 
 
-def value_axis(ax, data):
+def value_axis(ax: Axes, data: ArrayLike) -> None:
     """Log or linear y axis for positive data (an energy), with ticks that read: a
     nearly constant series gets plain linear ticks, not 9.64468x10^1 on a log axis."""
     if decades(data) > WIDE:
@@ -76,7 +80,7 @@ def value_axis(ax, data):
     ax.yaxis.set_major_formatter(formatter)
 
 
-def colorbar_ticks(norm, most=6):
+def colorbar_ticks(norm: colors.Normalize, most: int = 6) -> np.ndarray | None:
     """Ticks at whole decades for a log or symmetric-log norm, at most ``most`` per
     sign (None: let matplotlib choose, for linear norms)."""
     if isinstance(norm, colors.LogNorm):

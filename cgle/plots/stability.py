@@ -1,14 +1,21 @@
 """Spectrum and eps-pseudospectra figures (Trefethen & Embree 2005) for ``cgle stability
 --plot``. They build a matplotlib Figure without pyplot, so there is nothing to close."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.contour import QuadContourSet
 from matplotlib.figure import Figure
 
 from cgle.analysis.pseudospectra import pseudospectrum
-from cgle.analysis.spectra import spectrum
+from cgle.analysis.spectra import Spectrum, spectrum
+from cgle.problem import FourierProblem, Problem
 
 
-def plot_spectrum(ax, spec, *, analytic=True):
+def plot_spectrum(ax: Axes, spec: Spectrum, *, analytic: bool = True) -> Axes:
     """Draw a :class:`cgle.analysis.spectra.Spectrum` on ``ax`` (Re lambda horizontal), with the
     analytic eigenvalues when it has them."""
     ax.plot(spec.values.real, spec.values.imag, "o", ms=4, mfc="none", color="C0", label="numerical")
@@ -21,7 +28,7 @@ def plot_spectrum(ax, spec, *, analytic=True):
     return ax
 
 
-def default_window(spec, pad=0.25):
+def default_window(spec: Spectrum, pad: float = 0.25) -> tuple[float, float, float, float]:
     """(re_lo, re_hi, im_lo, im_hi) around the eigenvalues of ``spec``, widened by ``pad``
     times their extent on each side and always including Re = 0."""
     re, im = spec.values.real, spec.values.imag
@@ -30,7 +37,8 @@ def default_window(spec, pad=0.25):
     return re_lo - pad * dr, re_hi + pad * dr, im.min() - pad * di, im.max() + pad * di
 
 
-def plot_pseudospectrum(ax, prob, spec, window=None, n=60, levels=None):
+def plot_pseudospectrum(ax: Axes, prob: Problem | FourierProblem, spec: Spectrum, window: tuple[float, float, float, float] | None = None,
+                        n: int = 60, levels: Sequence[float] | None = None) -> QuadContourSet:
     """Contours of log10 sigma_min(z I - L) (energy norm) on ``ax``, with ``spec`` on top.
 
     Parameters
@@ -69,7 +77,7 @@ def _stability_canvas(figsize):
     return Figure(figsize=figsize, layout="constrained")
 
 
-def spectrum_figure(prob, k=40):
+def spectrum_figure(prob: Problem | FourierProblem, k: int = 40) -> Figure:
     """The ``k`` least stable eigenvalues of ``prob`` with the analytic ones."""
 
     fig = _stability_canvas((5.5, 4.5))
@@ -79,7 +87,8 @@ def spectrum_figure(prob, k=40):
     return fig
 
 
-def pseudospectrum_figure(prob, k=12, window=None, n=60, levels=None):
+def pseudospectrum_figure(prob: Problem | FourierProblem, k: int = 12, window: tuple[float, float, float, float] | None = None,
+                          n: int = 60, levels: Sequence[float] | None = None) -> Figure:
     """eps-pseudospectra around the ``k`` least stable eigenvalues; arguments as in
     :func:`plot_pseudospectrum`."""
 
@@ -91,7 +100,7 @@ def pseudospectrum_figure(prob, k=12, window=None, n=60, levels=None):
     return fig
 
 
-def stability_figure(prob, k=12, n=60):
+def stability_figure(prob: Problem | FourierProblem, k: int = 12, n: int = 60) -> Figure:
     """Spectrum (left) and pseudospectra (right; dense problems only), for
     ``cgle stability --plot``."""
 

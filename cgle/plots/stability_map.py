@@ -4,7 +4,7 @@ The companion of :mod:`cgle.workflow.sweep` (trajectory and spectrum figures liv
 ``cgle.plots.trajectory``). The map shows a manifest column (by default Re lambda_0, the growth rate of the leading
 global mode) over two varied keys (by default ``flow.mu0`` and ``flow.cu``), its zero
 contour, and the analytic boundary of global instability of the flow form
-(Chomaz, Huerre & Redekopp 1988; Bagheri et al. 2009; physics.md), computed by
+(Chomaz, Huerre & Redekopp 1988; Bagheri et al. 2009; docs/theory/analytic-results.md), computed by
 :func:`cgle.analysis.thresholds.flow_thresholds`:
 
     mu_c = mu_t + (|h| / 2) cos(arg(gamma) / 2),   mu_t = U_max^2 / (4 |gamma|^2),
@@ -13,16 +13,25 @@ contour, and the analytic boundary of global instability of the flow form
 Figures are drawn with matplotlib's Agg canvas (no display, no pyplot state).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from cgle.config.schema import Flow
 from cgle.workflow.manifest import read_manifest
 
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn
+    from matplotlib.figure import Figure
 
-def critical_mu0(flow, cu=None):
+
+def critical_mu0(flow: Flow, cu: ArrayLike | None = None) -> float | np.ndarray | None:
     """Analytic critical mu0 of global instability for ``flow`` (a ``cgle.config.Flow``),
     at its own c_u or at each value of the array ``cu`` (see
     :func:`cgle.analysis.thresholds.flow_thresholds`; None where mu2 >= 0)."""
@@ -40,7 +49,8 @@ def _column(rows, name, path):
     return np.array([math.nan if r[name] is None else float(r[name]) for r in rows])
 
 
-def stability_map(manifest, x="flow.mu0", y="flow.cu", value="lambda0_real"):
+def stability_map(manifest: str | os.PathLike, x: str = "flow.mu0", y: str | None = "flow.cu",
+                  value: str = "lambda0_real") -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """A manifest column on the grid of two varied keys.
 
     Parameters
@@ -101,7 +111,8 @@ def _flow_of(rows, manifest):
     return None
 
 
-def plot_stability_map(manifest, output=None, *, x="flow.mu0", y="flow.cu", value="lambda0_real", flow=None):
+def plot_stability_map(manifest: str | os.PathLike, output: str | os.PathLike | None = None, *, x: str = "flow.mu0",
+                       y: str | None = "flow.cu", value: str = "lambda0_real", flow: Flow | None = None) -> Figure:
     """Figure of a manifest column over two varied keys, with the analytic mu_c curve.
 
     Parameters

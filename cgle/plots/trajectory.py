@@ -6,17 +6,20 @@ failed and still-running files alike. Colour scales come from the data
 (:mod:`cgle.plots.scales`); the title names the run and its key parameters.
 """
 
+from __future__ import annotations
+
+import os
 from pathlib import Path
 
 import numpy as np
 import yaml
 from matplotlib.figure import Figure
 
-from cgle.io import open_trajectory
+from cgle.io import Trajectory, open_trajectory
 from cgle.plots.scales import colorbar_ticks, magnitude_norm, signed_norm, value_axis
 
 
-def trajectory_figure(traj, max_frames=2000):
+def trajectory_figure(traj: Trajectory, max_frames: int = 2000) -> Figure:
     """Space-time |q| and Re q, energy against t, and the final profile (1D), or
     snapshots of |q| and arg q (2D).
 
@@ -48,7 +51,7 @@ def _number(value):
     return str(value)
 
 
-def describe_run(config_text, fallback):
+def describe_run(config_text: str, fallback: str) -> str:
     """'name: basis N, scheme dt, parameters' from a run file's resolved config text."""
     try:
         cfg = yaml.safe_load(config_text) or {}
@@ -135,7 +138,7 @@ def _snapshots_2d(traj, t, count=4):
     return fig
 
 
-def plot_trajectory(path, output=None):
+def plot_trajectory(path: str | os.PathLike, output: str | os.PathLike | None = None) -> Path:
     """Write :func:`trajectory_figure` of a run file to PNG; returns the PNG path."""
     traj = open_trajectory(path)
     fig = trajectory_figure(traj)

@@ -28,13 +28,18 @@ generator state through a checkpoint, so a resumed run draws exactly the numbers
 uninterrupted run would have drawn.
 """
 
+from __future__ import annotations
+
 import json
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def gaussian_shape(x, x0, width, intensity=1.0):
+def gaussian_shape(x: ArrayLike, x0: float, width: float, intensity: float = 1.0) -> np.ndarray:
     """f(x) = sqrt(intensity) exp(-((x - x0) / width)^2) on the nodes ``x``.
 
     Intensity is the variance scale: the noise adds intensity * exp(-2((x-x0)/width)^2) dt
@@ -62,28 +67,28 @@ class WhiteNoiseForcing:
 
     STATE_KEY = "forcing_rng_state"
 
-    def __init__(self, shape, seed):
+    def __init__(self, shape: ArrayLike, seed: int) -> None:
         self.shape = np.ascontiguousarray(shape, dtype=float)
         self.seed = int(seed)
         self.rng = np.random.Generator(np.random.PCG64(self.seed))
         self._ab = np.empty(2)
 
-    def increment(self, h):
+    def increment(self, h: float) -> np.ndarray:
         """A new increment sqrt(h) f xi (advances the generator)."""
         # (a, b) ~ N(0, 1): xi = (a + i b) / sqrt(2), E|xi|^2 = 1, E xi^2 = 0
         a, b = self.rng.standard_normal(out=self._ab)
         return math.sqrt(h / 2.0) * complex(a, b) * self.shape
 
-    def apply(self, v, h):
+    def apply(self, v: np.ndarray, h: float) -> np.ndarray:
         """v <- v + sqrt(h) f xi, in place, after a step of size h."""
         v += self.increment(h)
         return v
 
-    def get_state(self):
+    def get_state(self) -> dict[str, str]:
         """The generator state as ``{"forcing_rng_state": JSON text}`` (a checkpoint entry)."""
         return {self.STATE_KEY: json.dumps(self.rng.bit_generator.state)}
 
-    def set_state(self, state):
+    def set_state(self, state: Mapping[str, object]) -> None:
         """Restore the generator from a mapping holding what :meth:`get_state` returned
         (a whole checkpoint dict is fine; a 0-d array from ``np.load`` is accepted)."""
         if self.STATE_KEY not in state:
@@ -94,7 +99,7 @@ class WhiteNoiseForcing:
         self.rng.bit_generator.state = json.loads(str(text))
 
 
-def make_forcing(forcing, prob):
+def make_forcing(forcing: Any, prob: Any) -> WhiteNoiseForcing | None:
     """The forcing object for a validated ``cgle.config.Forcing`` on ``prob``'s nodes.
 
     Returns None when ``forcing`` is None. Only collocation problems carry forcing

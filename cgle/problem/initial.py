@@ -1,6 +1,9 @@
 """Initial conditions (``initial:`` in the config) on a problem's grid."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -8,7 +11,7 @@ from cgle.errors import InitialConditionError
 from cgle.problem.modes import global_modes
 
 
-def initial_condition(cfg, prob):
+def initial_condition(cfg: Any, prob: Any) -> np.ndarray:
     """q(x, 0) in physical space, shaped like the grid."""
     ini = cfg.initial
     shape = prob.shape

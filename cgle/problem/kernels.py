@@ -64,6 +64,8 @@ def _first_call(name):
         return globals()[name](*args)
 
     stub.__name__ = name
+    stub.__doc__ = (f"{name} of the backend chosen for the run (:func:`choose`); numba when called before "
+                    f"any choice. See :func:`cgle.problem.kernels_numpy.{name}`.")
     return stub
 
 

@@ -5,16 +5,20 @@ spectra of :mod:`cgle.analysis.spectra`. Eigenvectors are normalised to unit ene
 norm, sum(weights * |v|^2) = 1.
 """
 
+from __future__ import annotations
+
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
 
-def sort_by_growth(lam):
+def sort_by_growth(lam: np.ndarray) -> np.ndarray:
     """Indices that sort by decreasing real part, ties by decreasing imaginary part."""
     return np.lexsort((-lam.imag, -lam.real))
 
 
-def global_modes(L, weights, k=None, vectors=False):
+def global_modes(L: np.ndarray, weights: ArrayLike, k: int | None = None,
+                 vectors: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """The ``k`` leading eigenvalues of the dense matrix ``L`` (and eigenvectors).
 
     Parameters

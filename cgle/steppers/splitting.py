@@ -1,6 +1,6 @@
 """Splitting schemes: exact linear flow exp(hL) composed with the exact cubic flow.
 
-The cubic substep dv/dt = -beta |v|^2 v is solved exactly (physics.md), so for
+The cubic substep dv/dt = -beta |v|^2 v is solved exactly (docs/theory/time-schemes.md), so for
 Re(beta) >= 0 these schemes are stable at any dt.
 
 Beyond order 2. Every composition of real flows of order > 2 has a negative substep

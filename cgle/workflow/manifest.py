@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from cgle.config import format_complex
@@ -62,7 +63,7 @@ def _cell(value):
     return str(value)
 
 
-def write_manifest(path, rows, columns):
+def write_manifest(path: str | os.PathLike, rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> None:
     """Write the manifest CSV atomically: a temporary file, fsync, ``os.replace``.
 
     A reader (or a crash) sees either the previous manifest or the new one, never a
@@ -96,7 +97,7 @@ def _parse_cell(text):
     return text
 
 
-def read_manifest(path):
+def read_manifest(path: str | os.PathLike) -> list[dict[str, object]]:
     """The rows of a manifest as dicts (numbers parsed; empty cells are None).
 
     ``pandas.read_csv(path)`` reads the same file directly.

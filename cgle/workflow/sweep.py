@@ -30,15 +30,20 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cgle.config.fields import integer
 from cgle.io import open_trajectory
 from cgle.workflow.manifest import MANIFEST_NAME, RESULT_COLUMNS, read_manifest, write_manifest
 from cgle.workflow.runner import config_hash
-from cgle.workflow.sweep_file import load_sweep
+from cgle.workflow.sweep_file import Sweep, SweepRun, load_sweep
 from cgle.workflow.sweep_worker import THREAD_CAPS, execute_run, leading_eigenvalue, trajectory_figures
+
+if TYPE_CHECKING:  # dask is optional (the sweep extra): imported where it is used
+    from distributed import Client, LocalCluster
 
 
 class SweepExists(RuntimeError):
@@ -53,7 +58,7 @@ class SchedulerError(RuntimeError):
 # --------------------------------------------------------------------------- execution
 
 
-def default_workers():
+def default_workers() -> int:
     """Cores available to this process (affinity and cgroup quota respected)."""
     from dask.system import CPU_COUNT
 
@@ -74,7 +79,7 @@ def _environ(values):
                 os.environ[k] = v
 
 
-def local_cluster(workers=None, **kwargs):
+def local_cluster(workers: int | None = None, **kwargs: Any) -> LocalCluster:
     """A :class:`distributed.LocalCluster` for sweeps.
 
     One worker process per core (``workers`` to choose), one thread each, every worker
@@ -141,7 +146,8 @@ class SweepResult:
     skipped: int
 
     @property
-    def failed(self):
+    def failed(self) -> list[dict]:
+        """The manifest rows of the runs that did not complete."""
         return [row for row in self.rows if row["status"] != "complete"]
 
 
@@ -155,8 +161,11 @@ def _is_complete(path, cfg):
     return attrs.get("status") == "complete" and attrs.get("config_hash") == config_hash(cfg)
 
 
-def run_sweep(sweep, *, directory=None, scheduler=None, workers=None, resume=False, overwrite=False,
-              retries=None, runner=None, on_result=None):
+def run_sweep(sweep: Sweep | str | os.PathLike | dict, *, directory: str | os.PathLike | None = None,
+              scheduler: str | Client | None = None, workers: int | None = None, resume: bool = False,
+              overwrite: bool = False, retries: int | None = None,
+              runner: Callable[[SweepRun, str], dict] | None = None,
+              on_result: Callable[[dict, int, int], None] | None = None) -> SweepResult:
     """Run every member of a sweep on dask.distributed and write the manifest.
 
     Parameters

@@ -206,7 +206,7 @@ def _label_value(value):
     return str(value)
 
 
-def make_run_id(params):
+def make_run_id(params: dict[str, object]) -> str:
     """Stable run id for a parameter set: readable ``key=value`` parts and a hash.
 
     Parameters
@@ -251,7 +251,8 @@ def _load_base(raw, base_dir):
                           show_value=False) from None
 
 
-def load_sweep(source, base_dir=None, overrides=None):
+def load_sweep(source: Sweep | str | os.PathLike | dict, base_dir: str | os.PathLike | None = None,
+               overrides: dict | None = None) -> Sweep:
     """Read, validate and expand a sweep file.
 
     Parameters

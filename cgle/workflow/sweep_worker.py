@@ -7,13 +7,16 @@ import math
 import os
 import socket
 import time
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from cgle.config import Config
 from cgle.io import open_trajectory
 from cgle.workflow.manifest import FIGURE_COLUMNS
 from cgle.workflow.runner import RunFailed
 from cgle.workflow.runner import run as run_config
+from cgle.workflow.sweep_file import SweepRun
 
 # Environment of every worker process of the local cluster, set before it starts, so
 # that BLAS, OpenMP and numba start with one thread each.
@@ -29,7 +32,7 @@ THREAD_CAPS = {
 
 
 @contextlib.contextmanager
-def capped_threads():
+def capped_threads() -> Iterator[None]:
     """BLAS/OpenMP thread pools (threadpoolctl) and numba limited to one thread."""
     import numba
     from threadpoolctl import threadpool_limits
@@ -43,7 +46,7 @@ def capped_threads():
         numba.set_num_threads(previous)
 
 
-def leading_eigenvalue(cfg):
+def leading_eigenvalue(cfg: Config) -> complex:
     """The eigenvalue of the discretised linear operator L of ``cfg`` with the largest
     real part (:func:`cgle.analysis.spectra.leading_eigenvalue`)."""
     from cgle.analysis.spectra import leading_eigenvalue as leading
@@ -52,7 +55,7 @@ def leading_eigenvalue(cfg):
     return leading(build_problem(cfg))
 
 
-def trajectory_figures(path, tail=0.1):
+def trajectory_figures(path: str | os.PathLike, tail: float = 0.1) -> dict[str, float]:
     """Summary figures of a run file (see the module docstring for definitions).
 
     Parameters
@@ -93,7 +96,7 @@ def trajectory_figures(path, tail=0.1):
     return figures
 
 
-def execute_run(run, path, progress=None):
+def execute_run(run: SweepRun, path: str, progress: Callable[[int, float], None] | None = None) -> dict[str, object]:
     """Run one sweep member (on a worker) and return its manifest figures.
 
     Parameters

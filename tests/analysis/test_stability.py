@@ -1,6 +1,6 @@
 """cgle.stability against the analytic Hermite-function theory, exact identities and scipy.
 
-References: physics.md (lambda_n, phi_n, mu_t, mu_c); Bagheri, Henningson, Hoepffner &
+References: docs/theory/analytic-results.md (lambda_n, phi_n, mu_t, mu_c); Bagheri, Henningson, Hoepffner &
 Schmid (2009) for transient growth, resolvent and H2; Trefethen & Embree (2005) for
 pseudospectra.
 """
@@ -42,7 +42,7 @@ def forum():
 # --------------------------------------------------------------------------- eigenvalues
 
 
-def test_forum_leading_eigenvalue_matches_physics_md(forum):
+def test_forum_leading_eigenvalue_matches_analytic_modes(forum):
     lam0 = st.leading_eigenvalue(forum)
     assert abs(lam0 - (-0.1326887 - 0.5628203j)) < 1e-7
 
@@ -54,7 +54,7 @@ def test_first_five_eigenvalues_are_analytic(data):
     spec = st.spectrum(prob, 5)
     assert spec.analytic is not None
     assert np.max(np.abs(spec.difference)) <= 1e-9
-    # the analytic form of physics.md: c1 - nu^2/(4 gamma) - (2n+1) sqrt(gamma c2)
+    # the analytic form of docs/theory/analytic-results.md: c1 - nu^2/(4 gamma) - (2n+1) sqrt(gamma c2)
     eq = prob.config.equation
     c1, c2 = eq.mu[0], -eq.mu[2]
     n = np.arange(5)
@@ -380,7 +380,7 @@ def test_local_growth_rates_against_brute_force_and_the_global_mode(seed):
     temporal = np.max((eq.mu[0] - 1j * eq.nu * k - eq.gamma * k**2).real)
     assert loc.temporal_growth == pytest.approx(temporal, abs=1e-9)
     # absolute: d lambda/dk = 0 at k0, and Re lambda_0 (numerical global mode) lies below it by
-    # (|h|/2) cos(arg(gamma)/2) (physics.md)
+    # (|h|/2) cos(arg(gamma)/2) (docs/theory/analytic-results.md)
     k0 = -1j * eq.nu / (2 * eq.gamma)
     assert abs(-1j * eq.nu - 2 * eq.gamma * k0) < 1e-14
     h = np.sqrt(-2 * mu2 * eq.gamma)

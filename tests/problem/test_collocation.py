@@ -1,4 +1,4 @@
-"""The discretised operator against the analytic global modes (physics.md)."""
+"""The discretised operator against the analytic global modes (docs/theory/analytic-results.md)."""
 
 import numpy as np
 import pytest

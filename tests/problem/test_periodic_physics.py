@@ -20,7 +20,7 @@ The ansatz u = alpha exp(i p x + lambda t) + conj(beta) exp(-i p x + conj(lambda
 a 2x2 eigenproblem (:func:`bloch_matrix`). Its growing branch for p -> 0 is
 Re lambda = -D p^2 + O(p^4) with the phase diffusion D = 1 + bc - 2 (1 + c^2) k^2 / (1 - k^2),
 so the wave is stable iff 1 + bc > 0 and k^2 < (1 + bc) / (2 (1 + c^2) + 1 + bc)
-(Eckhaus; k = 0: Benjamin-Feir-Newell, 1 + bc < 0 unstable) - physics.md. In the
+(Eckhaus; k = 0: Benjamin-Feir-Newell, 1 + bc < 0 unstable) - docs/theory/analytic-results.md. In the
 simulation the sideband Fourier coefficients of A are N alpha exp((lambda - i omega) t)
 at k + p and N conj(beta) exp((conj(lambda) - i omega) t) at k - p, so both grow in
 modulus like exp(Re(lambda) t) when the perturbation is an eigenvector.
@@ -174,7 +174,7 @@ def test_benjamin_feir_uniform_oscillation(periodic, advance, b, c):
 
 
 def _nozaki_bekki(b, c):
-    """(delta, kappa, a, omega) of the standing hole (physics.md), the root with
+    """(delta, kappa, a, omega) of the standing hole (docs/theory/analytic-results.md), the root with
     kappa^2 > 0 and a^2 > 0."""
     found = []
     for delta in np.roots([b - c, 3 * (1 + b * c), -2 * (b - c)]).real:

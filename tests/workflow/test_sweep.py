@@ -6,7 +6,7 @@ What is checked against what:
 - a grid sweep equals the same runs done one by one in this process (files bitwise,
   figures recomputed independently from the files and scipy.linalg.eigvals);
 - the leading eigenvalues equal the analytic lambda_0 = mu0 - cu^2 - nu^2/(4 gamma) - h/2
-  and the map crosses zero at the analytic mu_c(cu) (physics.md) within the grid spacing;
+  and the map crosses zero at the analytic mu_c(cu) (docs/theory/analytic-results.md) within the grid spacing;
 - worker processes killed with SIGKILL: retried (bounded) or recorded failed, nothing
   missing; --resume redoes exactly the runs whose file is not complete;
 - thread caps inside the workers, read back with threadpoolctl and numba.
@@ -42,13 +42,14 @@ BASE = {
 
 
 def analytic_lambda0(mu0, cu, U=2.0, cd=-1.0, mu2=-0.01):
-    """physics.md: lambda_0 = mu0 - cu^2 - nu^2/(4 gamma) - h/2, h = sqrt(-2 mu2 gamma)."""
+    """docs/theory/analytic-results.md: lambda_0 = mu0 - cu^2 - nu^2/(4 gamma) - h/2, h = sqrt(-2 mu2 gamma)."""
     nu, gamma = complex(U, 2 * cu), complex(1, cd)
     return mu0 - cu**2 - nu**2 / (4 * gamma) - np.sqrt(-2 * mu2 * gamma) / 2
 
 
 def analytic_mu_c(cu, U=2.0, cd=-1.0, mu2=-0.01):
-    """physics.md: mu_c = mu_t + (|h|/2) cos(arg(gamma)/2), mu_t = (U + 2 cd cu)^2 / (4 |gamma|^2)."""
+    """mu_c = mu_t + (|h|/2) cos(arg(gamma)/2), mu_t = (U + 2 cd cu)^2 / (4 |gamma|^2)
+    (docs/theory/analytic-results.md)."""
     gamma = complex(1, cd)
     h = np.sqrt(-2 * mu2 * gamma)
     return (U + 2 * cd * cu) ** 2 / (4 * abs(gamma) ** 2) + abs(h) / 2 * math.cos(np.angle(gamma) / 2)
@@ -164,7 +165,7 @@ def test_grid_sweep_equals_the_runs_one_by_one(scheduler, tmp_path):
         assert row.saturated_amplitude == pytest.approx(np.mean(np.max(np.abs(q[-k:]), axis=1)), rel=1e-14)
         assert row.t_final == BASE["time"]["t_end"] and row.frames == len(mine.t)
         assert row.wall_time_s > 0 and pd.isna(row.message)
-        # and they are the analytic leading eigenvalue (physics.md)
+        # and they are the analytic leading eigenvalue (docs/theory/analytic-results.md)
         exact = analytic_lambda0(run.params["flow.mu0"], run.params["flow.cu"])
         assert abs(complex(row.lambda0_real, row.lambda0_imag) - exact) < 1e-8
 
@@ -192,7 +193,7 @@ def test_stability_map_crosses_zero_at_the_analytic_mu_c(scheduler, tmp_path):
         zero = xs[i] - growth[i] * (xs[i + 1] - xs[i]) / (growth[i + 1] - growth[i])
         assert zero == pytest.approx(mu_c, abs=1e-9)
         np.testing.assert_allclose(growth, np.array(mu0s) - mu_c, atol=1e-9)
-    assert analytic_mu_c(0.2) == pytest.approx(0.397689, abs=5e-7)  # physics.md
+    assert analytic_mu_c(0.2) == pytest.approx(0.397689, abs=5e-7)  # docs/theory/analytic-results.md
     flow = load_sweep(spec).runs[0].config.flow
     np.testing.assert_allclose(critical_mu0(flow, cus), [analytic_mu_c(c) for c in cus], rtol=1e-13)
     # resume: the files decide. All complete: nothing to do; without the manifest the
