@@ -9,7 +9,9 @@ arithmetic (multiplying by a power of two is exact, barring subnormal results), 
 on ``A_s``, and apply the known homogeneity of the result (``adj(cA) = c^(n-1) adj(A)``,
 ``cov(cX) = c^2 cov(X)``, ...) at the end with :func:`rescaled`.  So no intermediate
 over- or underflows at any scale, and a result is returned exactly when it is
-representable.
+representable.  LU and Cholesky based utilities scale only when the entries approach
+the ends of the float64 range (``keep``), since their intermediates stay near the size
+of the entries and determinants are carried as mantissa and exponent.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+
+# LU/Cholesky based utilities work on A unscaled while max |A| lies in [2^-1000, 2^1000]
+# (room for a pivot growth of 2^23; determinants are carried as mantissa and exponent)
+LU_KEEP = 1000
 
 
 class FloatRangeError(OverflowError, ValueError):
@@ -31,8 +38,23 @@ def as_array(x, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a rectangular array of numbers ({exc})") from None
 
 
-def pow2_exponent(arr: np.ndarray) -> int:
-    """``e`` with ``max |arr| = f 2^e``, ``f`` in [1/2, 1); 0 for an all-zero (or empty) array."""
+def pow2_exponent(arr: np.ndarray, *, even: bool = False, keep: int | None = None) -> int:
+    """``e`` with ``max |arr| = f 2^e``, ``f`` in [1/2, 1); 0 for an all-zero (or empty) array.
+
+    ``even=True`` rounds ``e`` up to an even number (``f`` in [1/4, 1)), so that square
+    roots of the scaled entries are exact rescalings of those of the original ones
+    (Cholesky factors, standard deviations).  ``keep=K`` returns 0 (no scaling) while
+    ``max |arr|`` lies in [2^-K, 2^K]: for factorisations whose intermediates stay near
+    the size of the entries (LU, Cholesky), which need scaling only near the ends of
+    the range, and keep every entry of a matrix spanning more than 10^308 that way.
+    """
+    e = _pow2_exponent(arr)
+    if keep is not None and -keep < e <= keep:
+        return 0
+    return e + (e % 2) if even else e
+
+
+def _pow2_exponent(arr: np.ndarray) -> int:
     if arr.size == 0:
         return 0
     top = float(np.max(np.abs(arr)))
