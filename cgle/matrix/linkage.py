@@ -180,9 +180,9 @@ def linkage(y, method: str = "single", *, metric: str = "euclidean", check_eucli
     from those scipy derives through its Lance-Williams updates by rounding only
     (relative 1e-13 or so), which can reorder merges whose heights agree that closely.
     """
-    if method not in _METHODS:
+    if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method must be one of {sorted(_METHODS)} (got {method!r})")
-    if metric not in _METRICS:
+    if not isinstance(metric, str) or metric not in _METRICS:
         raise ValueError(
             f"metric must be 'euclidean' or 'precomputed' (got {metric!r}); for another metric "
             "pass the condensed distances scipy.spatial.distance.pdist(X, metric)"
