@@ -196,7 +196,8 @@ import numpy as np; steps.append(("numpy", rss()))
 import scipy.linalg, scipy.spatial.distance; steps.append(("scipy.linalg, scipy.spatial", rss()))
 import numba; steps.append(("numba", rss()))
 from cgle import matrix; steps.append(("cgle.matrix", rss()))
-matrix.linkage(np.random.default_rng(0).normal(size=(50, 3)), "single"); steps.append(("first call: cached kernels", rss()))
+matrix.linkage(np.random.default_rng(0).normal(size=(50, 3)), "single")
+steps.append(("first call: cached kernels", rss()))
 print(";".join(f"{{k}}={{v:.1f}}" for k, v in steps))
 """
 

@@ -265,9 +265,9 @@ def cramer_solve(A, b, *, exact: bool | None = None) -> np.ndarray:
 
     Notes
     -----
-    Floating point uses LU with partial pivoting (``getrf``/``getrs``),
-    ``A`` and ``b`` scaled separately, O(n^3) once and O(n^2) per right-hand side; evaluating n + 1 determinants is both slower and
-    less stable.  Exact arithmetic computes ``adj(A) b / det(A)``.
+    Floating point uses LU with partial pivoting (``getrf``/``getrs``), ``A`` and
+    ``b`` scaled separately, O(n^3) once and O(n^2) per right-hand side; evaluating
+    n + 1 determinants is both slower and less stable.  Exact arithmetic computes ``adj(A) b / det(A)``.
     """
     arr = square_matrix(A, "A")
     n = arr.shape[0]

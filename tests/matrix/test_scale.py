@@ -66,7 +66,8 @@ def data():
     return dict(
         n=n, A=A, Az=A + 1j * rng.normal(size=(n, n)), b=rng.normal(size=(n, 2)), S=S,
         indef=S - 2.5 * n * np.eye(n), rank1=np.outer(rng.normal(size=n), rng.normal(size=n)),
-        sing=np.vstack([A[:-1], A[0] + A[1]]), W=rng.normal(size=(n, n)), mu=rng.normal(size=n), X=rng.normal(size=(30, n)) @ B + 2.0,
+        sing=np.vstack([A[:-1], A[0] + A[1]]), W=rng.normal(size=(n, n)), mu=rng.normal(size=n),
+        X=rng.normal(size=(30, n)) @ B + 2.0,
         Xz=rng.normal(size=(20, 3)) + 1j * rng.normal(size=(20, 3)), Y=rng.normal(size=(7, n)),
         a=rng.normal(size=25), w=rng.normal(size=(5, 5)), wp=rng.normal(size=15),
     )
