@@ -9,18 +9,25 @@ sinc), the time to build the matrices and the max error of the first derivative 
 a smooth test function, writes the spectral-convergence plot (error vs N) as
 ``<out>/spectral_convergence.png``, and times ``herdif`` against a direct NumPy
 transcription of DMSuite's published herdif/poldif (products of node differences)
-at N = 220, 1000, 2000; the transcription overflows (NaN/inf) beyond N ~ 260.
-Timings are wall-clock, best of ``--repeat``; no assertions (tests live in tests/).
+at N = 64 ... 2000; the transcription overflows (NaN/inf) from N ~ 260, and is timed
+there anyway.  The herdif table is the median of ``--repeat`` (>= 5) interleaved
+calls of both, in one run, BLAS limited to one thread, with the load average printed;
+numba's compile time (empty cache) and cache-load time (fresh process) are measured
+in subprocesses and reported separately.  No assertions (tests live in tests/).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from cgle.spectral.chebyshev import cheb4c, chebdif, chebyshev_points, clenshaw_curtis_weights
 from cgle.spectral.fourier import fourdif, fourier_grid, fourier_weights
@@ -158,27 +165,75 @@ def _psi_derivative_error(x, D1, n=10):
     return np.abs(D1 @ psi(n) - exact).max()
 
 
+_COMPILE_PROBE = r"""
+import time
+t0 = time.perf_counter()
+from cgle.spectral import herdif
+t1 = time.perf_counter()
+herdif(16, 2, 1.0)
+t2 = time.perf_counter()
+herdif(16, 2, 1.0)
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+
+
+def numba_times():
+    """(import, first call, later call) seconds in a fresh process: empty cache, then warm."""
+    out = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for _ in range(2):
+            run = subprocess.run([sys.executable, "-c", _COMPILE_PROBE], capture_output=True, text=True,
+                                 check=True, env=env)
+            out.append([float(v) for v in run.stdout.split()])
+    return out
+
+
+def interleaved_medians(fns, repeat):
+    """Median wall time of each function over ``repeat`` interleaved rounds, and the last results."""
+    times = [[] for _ in fns]
+    results = [None] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            results[i] = fn()
+            times[i].append(time.perf_counter() - t0)
+    return [float(np.median(t)) for t in times], results
+
+
 def herdif_vs_dmsuite(repeat):
-    print("\nherdif (M = 2) vs DMSuite transcription: build time and error on psi_10'")
-    print(f"{'N':>6} {'herdif [s]':>11} {'err':>9} {'DMSuite [s]':>12} {'DMSuite result':>24}")
-    for N in (220, 1000, 2000):
-        t_new, (x, DM) = best_time(lambda: herdif(N, 2, 1.0), repeat)
-        with np.errstate(all="ignore"):
-            err = _psi_derivative_error(x, DM[0])
-            t_old, (x_old, DM_old) = best_time(lambda: dmsuite_herdif(N, 2, 1.0), repeat)
-            finite = np.all(np.isfinite(DM_old))
-            if finite:
-                status = f"finite, err {_psi_derivative_error(x_old, DM_old[0]):.1e}"
-            else:
-                status = f"NaN/inf in {np.mean(~np.isfinite(DM_old)) * 100:.0f}% of entries"
-        print(f"{N:6d} {t_new:11.3f} {err:9.1e} {t_old:12.3f} {status:>24}")
+    repeat = max(repeat, 5)
+    (imp_c, cold, later_c), (imp_w, warm, later_w) = numba_times()
+    print("\nnumba kernels of herdif (cgle.spectral.kernels), fresh processes, N = 16:")
+    print(f"  import cgle.spectral:             {imp_c:8.3f} s (empty cache), {imp_w:.3f} s (warm)")
+    print(f"  first call, empty cache (compile): {cold:8.3f} s")
+    print(f"  first call, warm on-disk cache:    {warm:8.3f} s")
+    print(f"  later calls:                       {later_w * 1e3:8.3f} ms")
+    herdif(16, 2, 1.0)  # kernels loaded before timing
+    print(f"\nherdif (M = 2) vs DMSuite transcription: median of {repeat} interleaved calls, "
+          f"BLAS threads 1, load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    print(f"{'N':>6} {'herdif [ms]':>12} {'DMSuite [ms]':>13} {'herdif/DMSuite':>15} {'err psi_10':>11} "
+          f"{'DMSuite result':>26}")
+    with threadpool_limits(1):
+        for N in (64, 128, 200, 260, 500, 1000, 2000):
+            with np.errstate(all="ignore"):
+                (t_new, t_old), ((x, DM), (x_old, DM_old)) = interleaved_medians(
+                    [lambda: herdif(N, 2, 1.0), lambda: dmsuite_herdif(N, 2, 1.0)], repeat)
+                err = _psi_derivative_error(x, DM[0])
+                if np.all(np.isfinite(DM_old)):
+                    status = f"finite, err {_psi_derivative_error(x_old, DM_old[0]):.1e}"
+                else:
+                    status = f"NaN/inf in {np.mean(~np.isfinite(DM_old)) * 100:.0f}% of entries"
+            print(f"{N:6d} {t_new * 1e3:12.3f} {t_old * 1e3:13.3f} {t_new / t_old:15.2f} {err:11.1e} {status:>26}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out",
                         help="folder for the PNG (default: benchmarks/out)")
-    parser.add_argument("--repeat", type=int, default=3, help="timing repeats (best is reported)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="timing repeats (convergence tables: best; herdif vs DMSuite: median, >= 5)")
     args = parser.parse_args(argv)
     curves = convergence_tables(args.repeat)
     png = args.out / "spectral_convergence.png"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cgle.matrix.checks import finite_2d
+from cgle.matrix.checks import as_array, finite_2d, pow2_exponent, rescaled, scale_pow2
 
 # ---------------------------------------------------------------------- covariance
 
@@ -62,14 +62,32 @@ def shrink(C: np.ndarray, alpha: float) -> np.ndarray:
     return out
 
 
-def sample_covariance(X: np.ndarray, ddof: int):
-    """Sample covariance of rows-as-observations X and the centred data."""
-    m = X.shape[0]
-    Xc = X - X.mean(axis=0)
-    # C_ij = sum_k xc_ki conj(xc_kj) / (m - ddof), made exactly Hermitian
+def centred_scaled(X: np.ndarray, Y: np.ndarray | None = None):
+    """``(Xc, Yc, e)``: rows minus the mean of X, divided by ``2^e`` (exactly).
+
+    X is first divided by a power of two so that its mean cannot overflow, then the
+    centred data are divided by another so that their largest entry is in [1/2, 1):
+    ``X - mean(X) = 2^e Xc``.  Products of centred data then neither over- nor
+    underflow, however large the offset or small the spread.  ``Y`` (optional, same
+    columns) is shifted and scaled alike.
+    """
+    e1 = pow2_exponent(X if Y is None else np.concatenate([X.ravel(), Y.ravel()]))
+    Xs = scale_pow2(X, e1)
+    center = Xs.mean(axis=0)
+    Xc = Xs - center
+    Yc = None if Y is None else scale_pow2(Y, e1) - center
+    e2 = pow2_exponent(Xc if Yc is None else np.concatenate([Xc.ravel(), Yc.ravel()]), even=True)
+    Xc = scale_pow2(Xc, e2)
+    Yc = None if Yc is None else scale_pow2(Yc, e2)
+    return Xc, Yc, e1 + e2
+
+
+def sample_covariance(Xc: np.ndarray, ddof: int):
+    """Sample covariance of centred rows-as-observations ``Xc``, exactly Hermitian."""
+    m = Xc.shape[0]
+    # C_ij = sum_k xc_ki conj(xc_kj) / (m - ddof)
     C = Xc.T @ Xc.conj() / (m - ddof)
-    C = (C + C.T.conj()) / 2
-    return C, Xc
+    return (C + C.T.conj()) / 2
 
 
 def covariance(X, *, rowvar: bool = False, ddof: int = 1, shrinkage=None) -> np.ndarray:
@@ -97,22 +115,37 @@ def covariance(X, *, rowvar: bool = False, ddof: int = 1, shrinkage=None) -> np.
     (n, n) ndarray
         ``C[i, j] = sum_k (x_ki - mean_i) conj(x_kj - mean_j) / (m - ddof)``, exactly
         Hermitian (numpy's complex convention).
+
+    Raises
+    ------
+    ValueError
+        Bad arguments; :class:`cgle.matrix.checks.FloatRangeError` when the covariance
+        itself is outside the float64 range (``cov(cX) = c^2 cov(X)``).
+
+    Notes
+    -----
+    The data are divided by powers of two (exactly) before and after centring, so that
+    no product over- or underflows; the shrinkage intensity does not depend on the
+    scale.
     """
-    arr = np.asarray(X)
+    arr = as_array(X, "X")
     if arr.ndim == 1:
         arr = arr[:, None]
     elif rowvar:
         arr = arr.T
     Xf = finite_2d(arr, "X")
-    m = Xf.shape[0]
+    m, n = Xf.shape
+    if n == 0:
+        raise ValueError(f"X must have at least one variable (got shape {Xf.shape})")
     if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
         raise ValueError(f"ddof must be a nonnegative integer (got {ddof!r})")
     if m - ddof <= 0:
         raise ValueError(f"X must have more than ddof = {ddof} observations (got {m})")
-    C, Xc = sample_covariance(Xf, ddof)
-    if shrinkage is None:
-        return C
-    return shrink(C, shrinkage_intensity(Xc, shrinkage))
+    Xc, _, e = centred_scaled(Xf)
+    C = sample_covariance(Xc, ddof)
+    if shrinkage is not None:
+        C = shrink(C, shrinkage_intensity(Xc, shrinkage))
+    return rescaled(C, 2 * e, "X", "cov(cX) = c^2 cov(X)")
 
 
 def cov2corr(C, *, zero_variance: str = "raise") -> np.ndarray:
@@ -142,8 +175,10 @@ def cov2corr(C, *, zero_variance: str = "raise") -> np.ndarray:
     """
     arr = finite_2d(C, "C")
     n = arr.shape[0]
-    if arr.shape != (n, n):
-        raise ValueError(f"C must be square (got shape {arr.shape})")
+    if arr.shape != (n, n) or n == 0:
+        raise ValueError(f"C must be square and at least 1 x 1 (got shape {arr.shape})")
+    # R(cC) = R(C): work on C / 2^e (exact, e even so the square roots rescale exactly)
+    arr = scale_pow2(arr, pow2_exponent(arr, even=True))
     if zero_variance not in ("raise", "nan", "zero"):
         raise ValueError(f"zero_variance must be 'raise', 'nan' or 'zero' (got {zero_variance!r})")
     # the Hermitian check below bounds the imaginary part of the diagonal
@@ -151,8 +186,8 @@ def cov2corr(C, *, zero_variance: str = "raise") -> np.ndarray:
     if np.any(var < 0):
         i = int(np.argmax(var < 0))
         raise ValueError(f"C must have nonnegative variances on its diagonal (got C[{i}, {i}] = {var[i]})")
-    scale = float(np.max(np.abs(arr))) if arr.size else 0.0
-    asym = float(np.max(np.abs(arr - arr.T.conj()))) if arr.size else 0.0
+    scale = float(np.max(np.abs(arr)))
+    asym = float(np.max(np.abs(arr - arr.T.conj())))
     if asym > 1e-10 * scale:
         raise ValueError(f"C must be symmetric/Hermitian (max |C - C^H| = {asym:.3e})")
     zero = var == 0

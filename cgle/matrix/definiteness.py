@@ -8,7 +8,8 @@ from fractions import Fraction
 import numpy as np
 import scipy.linalg
 
-from cgle.matrix.checks import float_matrix, square_matrix
+from cgle.matrix.adjugate import det_frexp
+from cgle.matrix.checks import LU_KEEP, FloatRangeError, float_matrix, pow2_exponent, scale_pow2, square_matrix
 from cgle.matrix.exact import bareiss_det, fraction_matrix, integer_scaled, object_array, use_exact
 
 # --------------------------------------------------------------- minors, definiteness
@@ -35,7 +36,11 @@ def leading_minors(A, *, exact: bool | None = None) -> np.ndarray:
     Each minor is an independent pivoted determinant (LU in floating point, Bareiss
     exactly), so a zero minor does not spoil the later ones: O(n^4) in total.  The
     O(n^3) shortcut through the pivots of an unpivoted LU breaks down exactly when
-    some ``D_k`` is zero.
+    some ``D_k`` is zero.  Floating point factorises ``A`` (divided by a power of two
+    when its entries approach the ends of the range, as :func:`adjugate`) and carries
+    each determinant as mantissa and exponent, so ``D_k(cA) = c^k D_k(A)`` holds at
+    every scale; a nonzero minor outside the normal float64 range raises
+    :class:`cgle.matrix.checks.FloatRangeError` (``exact=True`` gives it exactly).
     """
     arr = square_matrix(A, "A")
     n = arr.shape[0]
@@ -48,7 +53,38 @@ def leading_minors(A, *, exact: bool | None = None) -> np.ndarray:
             out[k - 1] = Fraction(bareiss_det(B), L**k)
         return out
     Af = float_matrix(arr, "A")
-    return np.array([np.linalg.det(Af[:k, :k]) for k in range(1, n + 1)])
+    e = pow2_exponent(Af, keep=LU_KEEP)
+    As = scale_pow2(Af, e)
+    out = np.empty(n, dtype=As.dtype)
+    for k in range(1, n + 1):
+        mantissa, exponent = _minor_frexp(As, range(k))
+        value = _ldexp_saturating(mantissa, exponent + k * e)
+        if mantissa != 0 and (not np.isfinite(value) or abs(value) < np.finfo(float).tiny):
+            raise FloatRangeError(
+                f"leading minor D_{k} of A is about 2^{exponent + k * e + 1} (~10^{(exponent + k * e) * 0.30103:.0f}), "
+                "outside the float64 range, as D_k(cA) = c^k D_k(A); rescale A or use exact=True"
+            )
+        out[k - 1] = value
+    return out
+
+
+def _minor_frexp(As: np.ndarray, idx) -> tuple:
+    """``det(As[idx, idx])`` as (mantissa, exponent), by LU with partial pivoting."""
+    idx = np.asarray(list(idx))
+    getrf = scipy.linalg.get_lapack_funcs("getrf", (As,))
+    lu, piv, info = getrf(As[np.ix_(idx, idx)])
+    if info > 0:
+        return 0.0 * lu[0, 0], 0
+    return det_frexp(lu, piv)
+
+
+def _ldexp_saturating(mantissa, exponent: int):
+    """``mantissa * 2^exponent``, inf or 0 beyond the float64 range (no warning)."""
+    with np.errstate(over="ignore", under="ignore"):
+        if isinstance(mantissa, complex) or np.iscomplexobj(mantissa):
+            m = complex(mantissa)
+            return complex(np.ldexp(m.real, exponent), np.ldexp(m.imag, exponent))
+        return float(np.ldexp(float(mantissa), exponent))
 
 
 @dataclass(frozen=True)
@@ -68,7 +104,9 @@ class DefinitenessReport:
         when the matrix passes (or, in floating point, when rounding left no
         conclusive minor although the eigenvalue test failed).
     minor_value : float, Fraction or None
-        ``det(H[I, I])`` for ``failing_minor``.
+        ``det(H[I, I])`` for ``failing_minor`` (floating point: rounded to float64, so
+        +-inf or 0 when the minor itself lies outside its range; the verdict and
+        ``failing_minor`` come from the scaled matrix and do not depend on that).
     min_eigenvalue : float or None
         Smallest eigenvalue of ``H`` (floating-point path only).
     """
@@ -150,7 +188,8 @@ def is_positive_definite(
         (``[[0, 0], [0, -1]]`` has leading minors 0, 0).
     tol : float, optional
         Floating-point semidefinite test only: ``H`` passes when its smallest
-        eigenvalue is ``>= -tol``.  Default ``n * eps * max|eigenvalue|``.
+        eigenvalue is ``>= -tol`` (an absolute bound, in the units of ``A``).
+        Default ``n * eps * max|eigenvalue|`` (relative, so scale invariant).
     exact : bool or None, optional
         Exact rational arithmetic (real input only), as in :func:`adjugate`.
 
@@ -161,9 +200,16 @@ def is_positive_definite(
 
     Notes
     -----
-    Floating point: the definite test is a Cholesky factorisation of ``H``; LAPACK
-    stops at the first non-positive pivot ``k``, which is Sylvester's first
-    non-positive leading minor ``D_k``.  The semidefinite test is the eigenvalue
+    Floating point works on ``A`` (divided by ``4^k`` when its entries approach the
+    ends of the range, which commutes with every rounding of the Cholesky
+    factorisation, and with minors carried as mantissa and exponent: nothing over- or
+    underflows and the verdict does not depend on the scale): the
+    definite test is a Cholesky factorisation of ``H``; LAPACK stops at the first
+    non-positive pivot ``k``, which is Sylvester's first non-positive leading minor
+    ``D_k``.  A pivot ``L_kk^2`` within ``4 k eps H_kk`` of zero (below its rounding
+    error, so its sign is not determined by the data: ``H`` is singular to working
+    precision, e.g. any rank-deficient ``H`` whatever its scale) also fails at ``k``;
+    ``exact=True`` decides such matrices exactly.  The semidefinite test is the eigenvalue
     bound above, and a failing principal minor is located by symmetrically pivoted
     elimination.  Exact: leading minors by Bareiss, principal minors by exact
     symmetrically pivoted elimination.
@@ -185,26 +231,43 @@ def is_positive_definite(
         return DefinitenessReport(True, False, None, None, None)
 
     Af = float_matrix(arr, "A")
-    # H = (A + A^H) / 2
-    H = (Af + Af.conj().T) / 2
+    # H = (A + A^H) / 2, on A / 2^e with e even: Cholesky of the scaled matrix is an
+    # exact rescaling of that of A
+    e = pow2_exponent(Af, even=True, keep=LU_KEEP)
+    As = scale_pow2(Af, e)
+    H = (As + As.conj().T) / 2
     eig = np.linalg.eigvalsh(H)
-    lam_min = float(eig[0])
+    lam_min = _ldexp_saturating(float(eig[0]), e)
     if semidefinite:
         if tol is None:
-            tol = n * np.finfo(float).eps * float(np.max(np.abs(eig)))
-        elif not (np.isfinite(tol) and tol >= 0):
+            tol_s = n * np.finfo(float).eps * float(np.max(np.abs(eig)))
+        elif isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) or not (
+            np.isfinite(tol) and tol >= 0
+        ):
             raise ValueError(f"tol must be a finite number >= 0 (got {tol!r})")
-        if lam_min >= -tol:
+        else:
+            tol_s = float(np.ldexp(float(tol), -e)) if tol else 0.0
+        if float(eig[0]) >= -tol_s:
             return DefinitenessReport(True, True, None, None, lam_min)
-        found = _principal_minor_search(H.tolist(), tol)
+        found = _principal_minor_search(H.tolist(), tol_s)
         if found is None:
             return DefinitenessReport(False, True, None, None, lam_min)
-        return DefinitenessReport(False, True, found[0], float(np.real(found[1])), lam_min)
+        indices = found[0]
+        mantissa, exponent = _minor_frexp(H, indices)
+        value = _ldexp_saturating(mantissa, exponent + len(indices) * e)
+        return DefinitenessReport(False, True, indices, float(np.real(value)), lam_min)
     potrf = scipy.linalg.get_lapack_funcs("potrf", (H,))
-    _, info = potrf(H, lower=True)
+    L, info = potrf(H, lower=True)
     if info == 0:
-        return DefinitenessReport(True, False, None, None, lam_min)
+        # pivot k, L_kk^2 = H_kk - sum_j L_kj^2, carries a rounding error of about
+        # 2 k eps H_kk: a pivot below twice that has no determined sign
+        pivots = np.diag(L).real ** 2
+        bound = 4.0 * np.arange(1, n + 1) * np.finfo(float).eps * np.diag(H).real
+        unsure = pivots <= bound
+        if not np.any(unsure):
+            return DefinitenessReport(True, False, None, None, lam_min)
+        info = int(np.argmax(unsure)) + 1
     k = int(info)
-    return DefinitenessReport(
-        False, False, tuple(range(k)), float(np.real(np.linalg.det(H[:k, :k]))), lam_min
-    )
+    mantissa, exponent = _minor_frexp(H, range(k))
+    value = _ldexp_saturating(mantissa, exponent + k * e)
+    return DefinitenessReport(False, False, tuple(range(k)), float(np.real(value)), lam_min)

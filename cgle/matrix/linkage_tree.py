@@ -1,8 +1,8 @@
 """Numba kernels for single linkage and for writing merges in scipy's format.
 
-- :func:`mst_vectors`, :func:`mst_condensed`: Prim's minimum spanning tree of the
-  observations (single linkage is the MST, its edges sorted by length; Gower & Ross
-  1969), on the fly from vectors or from a condensed distance matrix;
+- :func:`mst_condensed`: Prim's minimum spanning tree of the observations from a
+  condensed distance matrix (single linkage is the MST, its edges sorted by length;
+  Gower & Ross 1969; from vectors: :func:`cgle.matrix.linkage_vector.mst_points`);
 - :func:`label_merges`: merges given by positions relabelled into scipy's cluster ids
   (union-find);
 - :func:`euclidean_defect`: how far a condensed matrix is from being Euclidean (the
@@ -22,53 +22,10 @@ from cgle.matrix.linkage_condensed import condensed_index
 
 
 @njit(cache=True, error_model="numpy")
-def mst_vectors(X):
-    """Prim's minimum spanning tree of the Euclidean complete graph on the rows of X.
-
-    O(m^2 d) time, O(m) extra memory; distances are computed on the fly.  Returns
-    ``(u, v, w)``: edge k joins observations u[k] (already in the tree) and v[k]
-    (added at step k) at Euclidean distance w[k].  Ties: the lowest-index vertex
-    nearest to the tree is added first; its tree neighbour is the first tree vertex
-    (in insertion order) that attains the distance.
-    """
-    m, d = X.shape
-    best = np.full(m, np.inf)  # squared distance of each vertex to the tree
-    near = np.zeros(m, dtype=np.int64)
-    in_tree = np.zeros(m, dtype=np.bool_)
-    u = np.empty(m - 1, dtype=np.int64)
-    v = np.empty(m - 1, dtype=np.int64)
-    w = np.empty(m - 1)
-    cur = 0
-    in_tree[0] = True
-    for k in range(m - 1):
-        nxt = -1
-        nxt_d = np.inf
-        for j in range(m):
-            if in_tree[j]:
-                continue
-            s = 0.0
-            for t in range(d):
-                diff = X[cur, t] - X[j, t]
-                s += diff * diff
-            if s < best[j]:
-                best[j] = s
-                near[j] = cur
-            if best[j] < nxt_d or nxt == -1:
-                nxt_d = best[j]
-                nxt = j
-        in_tree[nxt] = True
-        u[k] = near[nxt]
-        v[k] = nxt
-        w[k] = np.sqrt(nxt_d)
-        cur = nxt
-    return u, v, w
-
-
-@njit(cache=True, error_model="numpy")
 def mst_condensed(D, m):
     """Prim's minimum spanning tree from a condensed distance matrix; O(m) extra memory.
 
-    Same output and tie rule as :func:`mst_vectors`.
+    Same output and tie rule as :func:`cgle.matrix.linkage_vector.mst_points`.
     """
     best = np.full(m, np.inf)
     near = np.zeros(m, dtype=np.int64)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from cgle.matrix.checks import finite_2d
-from cgle.matrix.covariance import sample_covariance, shrink, shrinkage_intensity
+from cgle.matrix.checks import finite_2d, pow2_exponent, rescaled, scale_pow2
+from cgle.matrix.covariance import centred_scaled, sample_covariance, shrink, shrinkage_intensity
 
 _EPS = np.finfo(float).eps
 
@@ -56,15 +56,20 @@ class MahalanobisInfo:
     constant: bool
 
 
-def _validated_cov(cov, n: int) -> np.ndarray:
+def _validated_cov(cov, n: int) -> tuple[np.ndarray, int]:
+    """``(C_s, e)``: the Hermitian part of ``cov / 2^e`` (e even, ``max |C_s|`` below 1)."""
     C = finite_2d(cov, "cov")
     if C.shape != (n, n):
         raise ValueError(f"cov must have shape ({n}, {n}) to match the data (got shape {C.shape})")
+    e = pow2_exponent(C, even=True)
+    C = scale_pow2(C, e)
     scale = float(np.max(np.abs(C)))
     asym = float(np.max(np.abs(C - C.T.conj())))
     if asym > 1e-10 * scale:
-        raise ValueError(f"cov must be symmetric/Hermitian (max |cov - cov^H| = {asym:.3e})")
-    return (C + C.T.conj()) / 2
+        raise ValueError(
+            f"cov must be symmetric/Hermitian (max |cov - cov^H| = {asym / scale:.3e} max |cov|)"
+        )
+    return (C + C.T.conj()) / 2, e
 
 
 def _whitener(C: np.ndarray, rank_tol: float):
@@ -193,7 +198,12 @@ def mahalanobis(
     distances then come from one matrix product,
     ``|y_a - y_b|^2 = |y_a|^2 + |y_b|^2 - 2 Re(y_a . conj(y_b))``, with pairs that lose
     more than four digits to cancellation recomputed directly.  Rows are centred on
-    the mean of ``XA`` first (distances are translation invariant).
+    the mean of ``XA`` first (distances are translation invariant) and divided by a
+    power of two (exactly) before and after centring, so that no product over- or
+    underflows; with the estimated covariance the distances are then exactly scale
+    invariant.  A given ``cov`` is scaled likewise, and
+    :class:`cgle.matrix.checks.FloatRangeError` is raised where the distances
+    themselves leave the float64 range.
     """
     A = finite_2d(XA, "XA")
     mA, n = A.shape
@@ -206,18 +216,22 @@ def mahalanobis(
             raise ValueError(f"XB must have {n} columns like XA (got shape {B.shape})")
     if rank_tol is None:
         rank_tol = n * _EPS
-    elif not (np.isfinite(rank_tol) and 0 <= rank_tol < 1):
+    elif isinstance(rank_tol, bool) or not isinstance(rank_tol, (int, float, np.integer, np.floating)) or not (
+        math.isfinite(rank_tol) and 0 <= rank_tol < 1
+    ):
         raise ValueError(f"rank_tol must be a number in [0, 1) (got {rank_tol!r})")
 
-    center = A.mean(axis=0)
+    # rows minus the mean of XA, divided by 2^e: no product over- or underflows
+    Ac, Bc, e = centred_scaled(A, B)
     alpha = None
     estimated = cov is None
     if estimated:
         if mA < 2:
             raise ValueError(f"XA must have at least 2 rows to estimate the covariance (got {mA})")
-        C, Ac = sample_covariance(A, 1)
+        C = sample_covariance(Ac, 1)
+        ec = 2 * e
     else:
-        C = _validated_cov(cov, n)
+        C, ec = _validated_cov(cov, n)
         if isinstance(shrinkage, str):
             raise ValueError(
                 f"shrinkage={shrinkage!r} estimates its intensity from XA and needs cov=None; "
@@ -238,11 +252,16 @@ def mahalanobis(
             ConstantDistanceWarning,
             stacklevel=2,
         )
-    YA = whiten(A - center)
-    YB = None if B is None else whiten(B - center)
+    YA = whiten(Ac)
+    YB = None if Bc is None else whiten(Bc)
     D = _pairwise_sq(YA, YB)
+    # x = 2^e x_s and Sigma = 2^ec Sigma_s:  d(x; Sigma) = 2^(e - ec / 2) d(x_s; Sigma_s)
+    shift = e - ec // 2
     if not squared:
         np.sqrt(D, out=D)
+    if shift:
+        rule = "d(c x; s^2 Sigma) = (c / s) d(x; Sigma)"
+        D = rescaled(D, 2 * shift if squared else shift, "XA, XB and cov", rule)
     if return_info:
         return D, MahalanobisInfo(method, rank, n, condition, alpha, constant)
     return D

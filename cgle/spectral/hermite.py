@@ -5,37 +5,30 @@ the interpolant is exp(-x^2/2) times a polynomial (Weideman & Reddy 2000, ``herd
 
 Everything that DMSuite computes as a product over nodes is carried here in logarithms,
 so the matrices and weights stay finite for N in the thousands (DMSuite's own herdif
-overflows near N = 260).
+overflows near N = 260).  The Hermite-function recurrence and the matrix recursions run
+in numba kernels (:mod:`cgle.spectral.kernels`): no Python loop over degrees or rows, and
+no N x N temporaries besides the result.
 """
 
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
 
 from cgle.spectral._checks import check_int, check_positive
+from cgle.spectral.kernels import hermite_pair
 from cgle.spectral.polynomial import _poldif
-
-_RESCALE = 1e150
 
 
 def _hermite_function_pair(x, n):
     """Normalised Hermite functions psi_{n-1}(x), psi_n(x) without overflow.
 
-    psi_k(x) = (2^k k! sqrt(pi))^(-1/2) H_k(x) exp(-x^2/2) satisfies
-    psi_{k+1} = sqrt(2/(k+1)) x psi_k - sqrt(k/(k+1)) psi_{k-1}.
-    The recurrence runs on h_k = psi_k * exp(x^2/2) * pi^(1/4), rescaled whenever
-    it grows large; returns (h_{n-1}, h_n, log_scale) with psi_k = h_k exp(log_scale).
+    Returns (h_{n-1}, h_n, log_scale) with psi_k = h_k exp(log_scale); see
+    :func:`cgle.spectral.kernels.hermite_pair` (the recurrence, one numba pass).
     """
-    x = np.asarray(x, dtype=float)
-    log_scale = -0.5 * x**2 - 0.25 * np.log(np.pi)
-    h_prev = np.zeros_like(x)
-    h = np.ones_like(x)
-    for k in range(n):
-        h_prev, h = h, np.sqrt(2.0 / (k + 1)) * x * h - np.sqrt(k / (k + 1.0)) * h_prev
-        big = np.abs(h) > _RESCALE
-        if np.any(big):
-            h_prev = np.where(big, h_prev / _RESCALE, h_prev)
-            h = np.where(big, h / _RESCALE, h)
-            log_scale = log_scale + np.where(big, np.log(_RESCALE), 0.0)
+    x = np.ascontiguousarray(x, dtype=float)
+    h_prev = np.empty_like(x)
+    h = np.empty_like(x)
+    log_scale = np.empty_like(x)
+    hermite_pair(x, n, h_prev, h, log_scale)
     return h_prev, h, log_scale
 
 

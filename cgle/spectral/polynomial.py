@@ -9,12 +9,14 @@ with l_j the Lagrange polynomials, and DM[l] is the matrix of the (l+1)-th deriv
 The published algorithm forms c_j = alpha_j * prod_{k != j} (x_j - x_k), which overflows
 for a few hundred nodes (and alpha_j itself underflows for Hermite weights). Here every
 c_j is kept as a sign and a logarithm and only the ratios c_k / c_j, which are of
-moderate size, are exponentiated; the recursions are otherwise DMSuite's.
+moderate size, are exponentiated; the recursions are otherwise DMSuite's, run row by
+row in a numba kernel (:mod:`cgle.spectral.kernels`, with a NumPy twin).
 """
 
 import numpy as np
 
 from cgle.spectral._checks import check_int, check_nodes
+from cgle.spectral.kernels import poldif_matrices
 
 
 def poldif(x, alpha_or_m, B=None):
@@ -89,30 +91,16 @@ def _poldif(x, log_c, sign_c, B, known_diagonals=()):
     """DMSuite's recursions, given c_k as log|c_k| and sign(c_k) (any common factor
     may be dropped: only the ratios c_k / c_j enter). ``known_diagonals[l]``, where
     given, replaces the recursively computed diagonal of DM[l] (closed forms are
-    free of the recursion's cancellation)."""
+    free of the recursion's cancellation, and the recursion is then skipped when every
+    order is known). The numba kernel :func:`cgle.spectral.kernels.poldif_matrices`
+    does the work, one row at a time."""
     N = x.size
     M = B.shape[0]
-    off = ~np.eye(N, dtype=bool)
-    dx = x[:, None] - x[None, :]
-    np.fill_diagonal(dx, 1.0)
-    # C[k, j] = c_k / c_j
-    C = np.outer(sign_c, sign_c) * np.exp(log_c[:, None] - log_c[None, :])
-    Z = 1.0 / dx
-    np.fill_diagonal(Z, 0.0)
-    # X[:, j] = 1 / (x_j - x_k) for k != j (column j of Z^T without its diagonal)
-    X = Z[off].reshape(N, N - 1).T
-
+    known = np.zeros((max(len(known_diagonals), 1), N))
+    for ell, d in enumerate(known_diagonals):
+        known[ell] = d
     DM = np.empty((M, N, N))
-    Y = np.ones((N - 1, N))
-    D = np.eye(N)
-    for ell in range(1, M + 1):
-        # diagonal: DMSuite's cumulative-sum recursion on the weight's log-derivatives
-        Y = np.cumsum(np.vstack([B[ell - 1], ell * Y[: N - 1] * X]), axis=0)
-        # off-diagonal: D_kj <- ell (C_kj D_kk - D_kj) / (x_k - x_j)
-        D = ell * Z * (C * np.diag(D)[:, None] - D)
-        if ell <= len(known_diagonals):
-            np.fill_diagonal(D, known_diagonals[ell - 1])
-        else:
-            np.fill_diagonal(D, Y[N - 1])
-        DM[ell - 1] = D
+    poldif_matrices(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(log_c, dtype=float),
+                    np.ascontiguousarray(sign_c, dtype=float), np.ascontiguousarray(B, dtype=float),
+                    known, len(known_diagonals), DM)
     return DM

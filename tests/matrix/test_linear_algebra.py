@@ -405,6 +405,38 @@ def test_volterra2_response_matches_loop(M):
     )
 
 
+def forum_packed_loop(a, w, M):
+    """The forum's convention: y[n] = sum over i <= j of w_ij a[n-i] a[n-j], with the
+    weights packed in itertools.combinations_with_replacement(range(M), 2) order."""
+    y = np.zeros(len(a), dtype=np.result_type(a, w))
+    for n in range(len(a)):
+        for (i, j), wij in zip(itertools.combinations_with_replacement(range(M), 2), w):
+            if n - i >= 0 and n - j >= 0:
+                y[n] += wij * a[n - i] * a[n - j]
+    return y
+
+
+@pytest.mark.parametrize("M", [1, 2, 5, 9])
+def test_volterra2_response_packed_weights_match_loop(M):
+    rng = np.random.default_rng(40 + M)
+    wp = readonly(rng.normal(size=M * (M + 1) // 2))
+    for a in (readonly(rng.choice([-1.0, 1.0], size=30)), readonly(rng.normal(size=17) + 1j * rng.normal(size=17))):
+        ref = forum_packed_loop(a, wp, M)
+        np.testing.assert_allclose(matrix.volterra2_response(a, wp, M), ref, rtol=1e-12, atol=1e-13)
+        if len(a) >= M:
+            np.testing.assert_allclose(matrix.volterra2_response(a, wp, M, mode="valid"), ref[M - 1 :],
+                                       rtol=1e-12, atol=1e-13)
+    # the same kernel as a matrix: w_ij on the upper triangle, anything below it
+    W = rng.normal(size=(M, M))
+    W[np.triu_indices(M)] = wp
+    a = rng.normal(size=12)
+    np.testing.assert_allclose(matrix.volterra2_response(a, wp, M), matrix.volterra2_response(a, W, M), rtol=1e-13)
+    np.testing.assert_allclose(matrix.volterra2_response(a, W, M), forum_loop(a, W, M), rtol=1e-12, atol=1e-13)
+    assert matrix.volterra2_mean(wp, M) == pytest.approx(matrix.volterra2_mean(W, M), rel=1e-14)
+    with pytest.raises(ValueError, match=r"w, a packed kernel .* length M \(M \+ 1\) / 2"):
+        matrix.volterra2_response(a, np.ones(M * (M + 1) // 2 + 1), M)
+
+
 def test_volterra2_mean_exact_enumeration():
     rng = np.random.default_rng(18)
     M = 8
