@@ -47,7 +47,7 @@ MISSING = {
     "cgle.io.reader.Trajectory.nframes",
     "cgle.io.writer.TrajectoryWriter.frame_bytes",
     # cgle.matrix
-    "cgle.matrix.checks.finite_2d", "cgle.matrix.checks.real_vector", "cgle.matrix.covariance.shrink",
+    "cgle.matrix.covariance.shrink",
     "cgle.matrix.exact.object_array",
     # cgle.problem
     "cgle.problem.collocation.Problem.to_state", "cgle.problem.collocation.Problem.to_physical",

@@ -6,8 +6,8 @@ the interpolant is exp(-x^2/2) times a polynomial (Weideman & Reddy 2000, ``herd
 Everything that DMSuite computes as a product over nodes is carried here in logarithms,
 so the matrices and weights stay finite for N in the thousands (DMSuite's own herdif
 overflows near N = 260).  The Hermite-function recurrence and the matrix recursions run
-in numba kernels (:mod:`cgle.spectral.kernels`): no Python loop over degrees or rows, and
-no N x N temporaries besides the result.
+in kernels (:mod:`cgle.spectral.kernels`: numba where it is loaded, else NumPy; the same
+bits either way): no Python loop over rows.
 """
 
 import numpy as np
@@ -22,7 +22,7 @@ def _hermite_function_pair(x, n):
     """Normalised Hermite functions psi_{n-1}(x), psi_n(x) without overflow.
 
     Returns (h_{n-1}, h_n, log_scale) with psi_k = h_k exp(log_scale); see
-    :func:`cgle.spectral.kernels.hermite_pair` (the recurrence, one numba pass).
+    :func:`cgle.spectral.kernels.hermite_pair` (the recurrence, one pass over the degrees).
     """
     x = np.ascontiguousarray(x, dtype=float)
     h_prev = np.empty_like(x)

@@ -10,13 +10,13 @@ The published algorithm forms c_j = alpha_j * prod_{k != j} (x_j - x_k), which o
 for a few hundred nodes (and alpha_j itself underflows for Hermite weights). Here every
 c_j is kept as a sign and a logarithm and only the ratios c_k / c_j, which are of
 moderate size, are exponentiated; the recursions are otherwise DMSuite's, run row by
-row in a numba kernel (:mod:`cgle.spectral.kernels`, with a NumPy twin).
+row in a kernel (:mod:`cgle.spectral.kernels`: numba, or its bitwise NumPy twin).
 """
 
 import numpy as np
 
 from cgle.spectral._checks import check_int, check_nodes
-from cgle.spectral.kernels import poldif_matrices
+from cgle.spectral.kernels import poldif_matrices, ratio_matrix
 
 
 def poldif(x, alpha_or_m, B=None):
@@ -92,15 +92,13 @@ def _poldif(x, log_c, sign_c, B, known_diagonals=()):
     may be dropped: only the ratios c_k / c_j enter). ``known_diagonals[l]``, where
     given, replaces the recursively computed diagonal of DM[l] (closed forms are
     free of the recursion's cancellation, and the recursion is then skipped when every
-    order is known). The numba kernel :func:`cgle.spectral.kernels.poldif_matrices`
-    does the work, one row at a time."""
+    order is known). :func:`cgle.spectral.kernels.poldif_matrices` does the work."""
     N = x.size
     M = B.shape[0]
     known = np.zeros((max(len(known_diagonals), 1), N))
     for ell, d in enumerate(known_diagonals):
         known[ell] = d
     DM = np.empty((M, N, N))
-    poldif_matrices(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(log_c, dtype=float),
-                    np.ascontiguousarray(sign_c, dtype=float), np.ascontiguousarray(B, dtype=float),
-                    known, len(known_diagonals), DM)
+    poldif_matrices(np.ascontiguousarray(x, dtype=float), ratio_matrix(log_c, sign_c),
+                    np.ascontiguousarray(B, dtype=float), known, len(known_diagonals), DM)
     return DM
