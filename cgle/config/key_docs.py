@@ -207,7 +207,8 @@ KEY_DOCS = (
     KeyDoc("time.t_end", "End time; a finished run can be extended by raising it and resuming.", "real",
            "> 0; a whole multiple of output.every", example=200.0, invalid=0.0),
     KeyDoc("time.rtol", "Relative tolerance; makes the run adaptive (strang_richardson, ark436 only).",
-           "real or null", "0 < rtol <= 1", example=1.0e-6, invalid=2.0),
+           "real or null", "1e-14 <= rtol <= 1 (below, no step meets it in double precision)", example=1.0e-6,
+           invalid=1.0e-300),
     KeyDoc("time.atol", "Absolute tolerance, an amplitude; defaults to 1e-12 rtol when rtol is given.",
            "real or null", "> 0; needs time.rtol", example=1.0e-12, invalid=0.0),
     KeyDoc("time.max_amplitude", "Growth bound on max|q|: a run that passes it stops as a blow-up. "

@@ -210,7 +210,8 @@ TIME = {
     "scheme": text,
     "dt": real(gt=0),
     "t_end": real(gt=0),
-    "rtol": optional(real(gt=0, le=1)),
+    # below ~100 machine epsilons no step can meet a relative tolerance in double precision
+    "rtol": optional(real(ge=1e-14, le=1)),
     "atol": optional(real(gt=0)),
     # squared in the blow-up check, so it must stay below sqrt(float max)
     "max_amplitude": optional(real(gt=0, le=1e150)),

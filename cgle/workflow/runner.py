@@ -258,6 +258,9 @@ def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_sign
             save_checkpoint(step, t, v)
     except BlowUp as err:
         status, message = "failed", str(err)
+    except FloatingPointError as err:
+        # an adaptive scheme whose step size fell below what double precision resolves
+        status, message = "failed", f"the run stopped at t = {t:g}: {err}"
     except StopRequested as stop:
         step, t = stop.args
         save_checkpoint(step, t, v)
