@@ -3,53 +3,34 @@ ETDRK4 (written here), py-pde and Dedalus 3 (each skipped with a note when not i
 
     python benchmarks/periodic.py [--t-end 100] [--dt 0.05] [--sizes 256 128x128 256x256]
                                   [--params 0.5,-1.2 2,-2] [--schemes etdrk4 cnab2 sbdf2 strang]
-                                  [--repeat 2] [--pypde]
+                                  [--repeat 5] [--pypde]
 
 Every run starts from the same seeded complex noise (amplitude 0.01) on a box of side
 100 and takes t_end / dt fixed steps; cgle runs go through the production time loop
 (:func:`cgle.integrate.integrate`, with its per-step blow-up check) without file output.
-BLAS and scipy.fft use one thread. The table gives wall time, steps, ratio to the NumPy
-ETDRK4 baseline of the same problem (measured in this run), and <|A|^2> at t_end and
-averaged over the second half of the run (the flows are chaotic, so only the averages
-are expected to agree between methods). Numba compile time is reported separately: with
-an empty cache (first use on a machine) and with a warm cache (every later process).
+BLAS and scipy.fft use one thread. Times are medians of ``--repeat`` repetitions taken
+in turn over all methods of a problem (benchmarks/timing.py), after a warm-up, with the
+load average. The table gives wall time, steps, ratio to the NumPy ETDRK4 baseline of
+the same problem, the cost of a step in FFT pairs (one inverse and one forward transform
+of the grid, as the problem does them, timed in the same repetitions), and <|A|^2> at
+t_end and averaged over the second half of the run (the flows are chaotic, so only the
+averages are expected to agree between methods). Numba compile time is reported
+separately: with an empty cache (first use on a machine) and with a warm cache (every
+later process).
 """
 
 import argparse
 import math
-import os
-import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+from timing import interleaved, load_average, median, numba_compile_times
 
 LENGTH = 100.0
 NOISE = 0.01
 SEED = 1
-
-COMPILE_SNIPPET = """
-import time, numpy as np
-t0 = time.perf_counter()
-from cgle.problem import kernels
-q = np.ones(8, complex); out = np.empty_like(q)
-kernels.cubic_flow(q, 1+0j, 0.1, out); kernels.cubic_term(q, 1+0j, out); kernels.max_abs2(q)
-kernels.weighted_energy(q, np.ones(8)); kernels.axpy(1j, q, out); kernels.lincomb2(1j, q, 1.0, q, out)
-kernels.lincomb3(1j, q, 1.0, q, 2.0, q, out)
-kernels.diagonal_row(np.ones((2, 8), complex), np.ones((2, 2)), np.ones((2, 8), complex), out)
-print(time.perf_counter() - t0)
-"""
-
-
-def compile_times():
-    """(cold, warm) seconds to import and compile/load the cgle kernels in a fresh process."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        return [float(subprocess.run([sys.executable, "-c", COMPILE_SNIPPET], env=env, capture_output=True,
-                                     text=True, check=True).stdout) for _ in range(2)]
-
 
 def initial_noise(shape):
     """Seeded complex Gaussian noise with E|A|^2 = NOISE^2 (the same for every method)."""
@@ -173,6 +154,27 @@ def dedalus_available():
 
 
 # ---------------------------------------------------------------------- table
+def fft_pairs(shape, pairs=50):
+    """Seconds of ``pairs`` inverse + forward transforms of the grid, the way a
+    FourierProblem does them (numpy.fft in place); returns the callable."""
+    from cgle.config import load_config
+    from cgle.problem import build_problem
+
+    prob = build_problem(load_config({
+        "equation": {"nu": 0, "gamma": 1, "mu": [1], "beta": 1},
+        "grid": {"basis": "fourier", "n": list(shape), "length": LENGTH},
+        "initial": {"kind": "noise", "amplitude": NOISE, "seed": SEED},
+        "time": {"scheme": "strang", "dt": 0.1, "t_end": 1.0},
+    }))
+    buf = initial_noise(shape).astype(complex)
+
+    def run():
+        for _ in range(pairs):
+            prob._inverse(buf)
+            prob._forward(buf)
+    return run
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--t-end", type=float, default=100.0)
@@ -180,14 +182,14 @@ def main():
     parser.add_argument("--sizes", nargs="+", default=["256", "128x128", "256x256"])
     parser.add_argument("--params", nargs="+", default=["0.5,-1.2", "2,-2"])
     parser.add_argument("--schemes", nargs="+", default=["etdrk4", "cnab2", "sbdf2", "strang"])
-    parser.add_argument("--repeat", type=int, default=2, help="best of this many runs per method")
+    parser.add_argument("--repeat", type=int, default=5, help="median of this many interleaved repetitions")
     parser.add_argument("--pypde", action="store_true",
                         help="also time py-pde in 1D (its numba compile takes ~15-20 s per problem)")
     args = parser.parse_args()
 
     from cgle.steppers import registry
 
-    cold, warm = compile_times()
+    cold, warm = numba_compile_times()
     print(f"numba kernels: {cold:.2f} s to compile (empty cache), {warm:.2f} s to load (warm cache)")
     note = dedalus_available()
     if note:
@@ -196,43 +198,59 @@ def main():
     missing = [s for s in args.schemes if s not in registry()]
     if missing:
         print("not registered, skipped: " + ", ".join(missing))
-    print(f"t_end = {args.t_end:g}, dt = {args.dt:g}, box side {LENGTH:g}, threads = 1\n")
+    print(f"t_end = {args.t_end:g}, dt = {args.dt:g}, box side {LENGTH:g}, threads = 1, "
+          f"medians of {args.repeat} interleaved repetitions\n")
     header = f"{'grid':>9} {'b,c':>9} {'method':>16} {'steps':>6} {'wall s':>8} {'ms/step':>8} {'x base':>7} " \
-             f"{'<|A|2>(T)':>10} {'avg 2nd half':>12}"
+             f"{'FFT pairs':>9} {'<|A|2>(T)':>10} {'avg 2nd half':>12}"
     print(header)
     print("-" * len(header))
+    pairs = 50
     with threadpool_limits(1):
         for size in args.sizes:
             shape = tuple(int(s) for s in size.split("x"))
             q0 = initial_noise(shape)
             for bc in args.params:
                 b, c = (float(s) for s in bc.split(","))
+                results = {}
+
+                def case(name, fn):
+                    def run():
+                        results.setdefault(name, []).append(fn())
+                    return run
+
+                cases = {"numpy etdrk4": case("numpy etdrk4", lambda: numpy_etdrk4(shape, b, c, args.dt, args.t_end,
+                                                                                    q0))}
+                for scheme in schemes:
+                    # each run builds its problem and stepper: set-up is reported, not timed
+                    cases[f"cgle {scheme}"] = case(f"cgle {scheme}", lambda scheme=scheme: cgle_run(
+                        shape, b, c, args.dt, args.t_end, q0, scheme))
+                cases["fft pair"] = fft_pairs(shape, pairs)
+                times = interleaved(cases, repeats=args.repeat)
+                load = load_average()
+                pair = median(times.pop("fft pair")) / pairs
+                base = None
                 rows = []
-                # best of --repeat, the methods interleaved so load changes hit all of them
-                best = {}
-                for _ in range(args.repeat):
-                    wall, steps, times, means = numpy_etdrk4(shape, b, c, args.dt, args.t_end, q0)
-                    if "numpy etdrk4" not in best or wall < best["numpy etdrk4"][1]:
-                        best["numpy etdrk4"] = (steps, wall, times, means, "")
-                    for scheme in schemes:
-                        # warm-up: numba kernels loaded, phi functions and FFT plans cached
-                        cgle_run(shape, b, c, args.dt, 1.0, q0, scheme)
-                        wall, steps, times, means, setup = cgle_run(shape, b, c, args.dt, args.t_end, q0, scheme)
-                        key = f"cgle {scheme}"
-                        if key not in best or wall < best[key][1]:
-                            best[key] = (steps, wall, times, means, f"setup {setup:.2f} s")
-                base = best["numpy etdrk4"][1]
-                rows = [(name,) + row for name, row in best.items()]
+                for name in times:
+                    # the time loop's own wall time (set-up excluded, reported), median over the
+                    # timed repetitions (the warm-up call is the first entry)
+                    res = results[name][-1]
+                    wall = median([r[0] for r in results[name][1:]])
+                    base = wall if name == "numpy etdrk4" else base
+                    extra = f"setup {res[4]:.2f} s" if len(res) > 4 else ""
+                    rows.append((name, res[1], wall, res[2], res[3], extra))
                 if args.pypde and len(shape) == 1:
                     try:
-                        wall, steps, times, means, compile_s = pypde_run(shape, b, c, args.dt, args.t_end, q0)
-                        rows.append(("py-pde rk", steps, wall, times, means, f"compile {compile_s:.1f} s"))
+                        wall, steps, times_, means, compile_s = pypde_run(shape, b, c, args.dt, args.t_end, q0)
+                        rows.append(("py-pde rk", steps, wall, times_, means, f"compile {compile_s:.1f} s (1 run)"))
                     except ImportError as err:
                         print(f"py-pde not importable ({err}); skipped")
-                for name, steps, wall, times, means, extra in rows:
-                    half = times >= args.t_end / 2
-                    print(f"{size:>9} {bc:>9} {name:>16} {steps:>6} {wall:>8.2f} {1e3 * wall / steps:>8.3f} "
-                          f"{wall / base:>7.2f} {means[-1]:>10.5f} {np.mean(means[half]):>12.5f}  {extra}")
+                for name, steps, wall, times_, means, extra in rows:
+                    half = times_ >= args.t_end / 2
+                    per_step = wall / steps
+                    print(f"{size:>9} {bc:>9} {name:>16} {steps:>6} {wall:>8.2f} {1e3 * per_step:>8.3f} "
+                          f"{wall / base:>7.2f} {per_step / pair:>9.2f} {means[-1]:>10.5f} {np.mean(means[half]):>12.5f}"
+                          f"  {extra}")
+                print(f"{'':>9} {'':>9} {'(FFT pair)':>16} {'':>6} {'':>8} {1e3 * pair:>8.3f}   [{load}]")
                 sys.stdout.flush()
 
 

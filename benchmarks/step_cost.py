@@ -5,45 +5,22 @@ and numba compile time with a cold and a warm cache.
 
 Prints a table; ratios are against two bare N x N complex matvecs measured in the same
 process (the floor for a dense operator with two products per step), with BLAS
-limited to one thread.
+limited to one thread. Times per step are medians of 5 repetitions of ``--steps``
+steps, interleaved over the cases (benchmarks/timing.py), with the load average.
 """
 
 import argparse
-import os
-import subprocess
-import sys
-import tempfile
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
-
-COMPILE_SNIPPET = """
-import time, numpy as np
-t0 = time.perf_counter()
-from cgle.problem import kernels
-q = np.ones(8, complex); out = np.empty_like(q)
-kernels.cubic_flow(q, 1+0j, 0.1, out); kernels.cubic_term(q, 1+0j, out); kernels.max_abs2(q)
-kernels.weighted_energy(q, np.ones(8)); kernels.axpy(1j, q, out); kernels.lincomb2(1j, q, 1.0, q, out)
-print(time.perf_counter() - t0)
-"""
+from timing import interleaved, load_average, median, numba_compile_times
 
 
-def best_per_call(fn, repeats, rounds=5):
-    best = np.inf
-    for _ in range(rounds):
-        t0 = time.perf_counter()
+def loop(fn, repeats):
+    def run():
         for _ in range(repeats):
             fn()
-        best = min(best, (time.perf_counter() - t0) / repeats)
-    return best
-
-
-def compile_times():
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        return [float(subprocess.run([sys.executable, "-c", COMPILE_SNIPPET], env=env, capture_output=True,
-                                     text=True, check=True).stdout) for _ in range(2)]
+    return run
 
 
 def main():
@@ -55,7 +32,7 @@ def main():
     import cgle
     from cgle.steppers import make_stepper
 
-    cold, warm = compile_times()
+    cold, warm = numba_compile_times()
     cfg = cgle.config.with_values(cgle.load_config("configs/forum_hermite.yaml"), {"grid.n": args.n})
     prob = cgle.build(cfg)
     rng = np.random.default_rng(0)
@@ -63,25 +40,33 @@ def main():
     A, B = prob.L.copy(), prob.L.T.copy()
     x, y, z = v0.copy(), np.empty_like(v0), np.empty_like(v0)
 
-    rows = []
+    cases = {}
     with threadpool_limits(1):
         def two_matvecs():
             np.dot(A, x, out=y)
             np.dot(B, y, out=z)
 
-        base = best_per_call(two_matvecs, args.steps)
-        rows.append(("two bare matvecs (baseline)", base))
-        for scheme in ("strang", "cnab2", "cnfe"):
+        cases["two bare matvecs (baseline)"] = loop(two_matvecs, args.steps)
+        for scheme in ("strang", "strang_richardson", "cnab2", "cnfe"):
             stepper = make_stepper(scheme, prob)
-            stepper.prepare(0.01)
+            stepper.prepare(0.01, steps=10**9)  # a long run: propagators formed at once
             stepper.reset()
             v = v0.copy()
             stepper.step(v)  # warm up (start-up step, compilation)
-            rows.append((f"{scheme} step (N={args.n}, dt=0.01)", best_per_call(lambda: stepper.step(v), args.steps)))
+            cases[f"{scheme} step (N={args.n}, dt=0.01)"] = loop(lambda stepper=stepper, v=v: stepper.step(v),
+                                                                 args.steps)
+            amps = np.empty(64)
+            cases[f"{scheme} advance(64) per step"] = loop(
+                lambda stepper=stepper, v=v, amps=amps: stepper.advance(v, 64, amps), max(1, args.steps // 64))
+        times = interleaved(cases, repeats=5)
+    per_step = {name: median(ts) / (args.steps if "advance" not in name else max(1, args.steps // 64) * 64)
+                for name, ts in times.items()}
+    base = per_step["two bare matvecs (baseline)"]
 
-    print(f"numba compile (6 kernels): cold cache {cold:.2f} s, warm cache {warm:.2f} s (import + load)")
+    print(f"numba kernels: cold cache {cold:.2f} s, warm cache {warm:.2f} s (fresh process: import + compile/load)")
+    print(load_average())
     print(f"{'what':40s} {'us/step':>10s} {'ratio':>8s}")
-    for name, t in rows:
+    for name, t in per_step.items():
         print(f"{name:40s} {1e6 * t:10.2f} {t / base:8.2f}")
 
 

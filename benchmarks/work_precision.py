@@ -16,8 +16,17 @@ and ark436 get an absolute tolerance scaled to the smallest amplitude of the run
 atol = rtol a, a = min(max|q(0)|, max|q(200)|) (a from a quick Strang run). Fixed-step
 runs that the dt pre-check flags as unstable are not run (listed as "unstable"). In the same process: the bare
 loop of two N x N complex matvecs per step, the floor for a dense operator. BLAS is
-limited to one thread (threadpoolctl). Prints a table and the two issue goals; writes a
-work-precision PNG. No timed asserts anywhere.
+limited to one thread (threadpoolctl). Every timing includes the set-up (stepper
+construction, propagators, factorisations).
+
+The screening table times each configuration once. The goal table (issue 17, goal 1)
+then takes, for each forum cell (q0 1e-2 and 1e4, t = 20 and 200), the three fastest
+cgle and the three fastest solve_ivp configurations with relative error <= 1e-6 there
+and times each again, run to that t only, as medians of REPEATS repetitions interleaved
+over all six (benchmarks/timing.py), with the load average; the ratio is best
+solve_ivp / best cgle. Numba compile time (cold and warm cache, fresh processes) is
+reported apart; every timing follows a warm-up. Writes a work-precision PNG. No timed
+asserts anywhere.
 """
 
 import argparse
@@ -28,14 +37,21 @@ from pathlib import Path
 import numpy as np
 from scipy.integrate import solve_ivp
 from threadpoolctl import threadpool_limits
+from timing import interleaved, load_average, median, numba_compile_times
 
 TIMES = (20.0, 200.0)
-DTS = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02)
+DTS = (1.0, 0.5, 0.25, 0.2, 0.125, 0.1, 0.05, 0.02)
 QUICK_DTS = (0.5, 0.1, 0.02)
-RTOLS = (1e-3, 1e-5, 1e-7, 1e-9)
-SCIPY_RTOLS = (1e-4, 1e-6, 1e-8)
+RTOLS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
+QUICK_RTOLS = (1e-4, 1e-6, 1e-8)
+SCIPY_RTOLS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
+QUICK_SCIPY_RTOLS = (1e-4, 1e-6)
 SCIPY_METHODS = ("RK45", "DOP853", "BDF", "Radau")
-SCIPY_BUDGET = 30.0  # seconds per solve_ivp run
+SCIPY_BUDGET = 15.0  # seconds per solve_ivp run (the fastest method needs ~1.5 s)
+CGLE_BUDGET = 15.0  # seconds per adaptive cgle run (ark436 at q0 = 1e4 crawls)
+GOAL_ERROR = 1e-6
+REPEATS = 5
+CANDIDATES = 3
 
 FORUM = {
     "equation": {"nu": "2+0.2j", "gamma": "1-1j", "mu": [0.34, 0.0, -0.005], "beta": 1},
@@ -181,16 +197,22 @@ def run_fixed(prob, q0, refs, scheme, dt):
     return {"times": times, "errors": errs, "work": f"setup {setup * 1e3:.0f} ms", "per_step": step_times}
 
 
-def run_adaptive(prob, q0, refs, scheme, rtol, floor):
+class _CgleOverBudget(Exception):
+    """An adaptive cgle run passed CGLE_BUDGET seconds."""
+
+
+def run_adaptive(prob, q0, refs, scheme, rtol, floor, t_end=TIMES[-1]):
+    """An adaptive run through the one time loop, frames every 20; the stepper is made
+    inside the timing."""
     from cgle.integrate import integrate
     from cgle.steppers import make_stepper
 
-    stepper = make_stepper(scheme, prob, rtol=rtol, atol=rtol * floor)
-    stepper.reset()
     v = prob.to_state(q0)
     count = {"steps": 0}
     times, errs = [], []
     t0 = time.perf_counter()
+    stepper = make_stepper(scheme, prob, rtol=rtol, atol=rtol * floor)
+    stepper.reset()
 
     def on_frame(step, t, state):
         if any(abs(t - T) < 1e-9 for T in TIMES):
@@ -198,9 +220,44 @@ def run_adaptive(prob, q0, refs, scheme, rtol, floor):
             errs.append(rel_error(prob, prob.to_physical(state), refs[len(errs)]))
         count["steps"] = step
 
-    integrate(prob, stepper, v, t_end=TIMES[-1], dt=0.1, every=TIMES[0], t=0.0, max_amplitude2=1e30,
-              on_frame=on_frame)
+    def on_step(step, t):
+        if time.perf_counter() - t0 > CGLE_BUDGET:
+            raise _CgleOverBudget
+
+    try:
+        integrate(prob, stepper, v, t_end=t_end, dt=0.1, every=TIMES[0], t=0.0, max_amplitude2=1e30,
+                  on_frame=on_frame, on_step=on_step)
+    except _CgleOverBudget:
+        return f"stopped after {CGLE_BUDGET:g} s (over budget)"
     return {"times": times, "errors": errs, "work": f"steps {count['steps']}", "per_step": None}
+
+
+def goal_case(prob, q0, refs, floor, kind, name, param, T):
+    """A callable running one configuration to t = T only (for the interleaved timing)."""
+    i = TIMES.index(T)
+    if kind == "scipy":
+        f_plain, jac = real_form(prob)
+        kwargs = {"jac": jac} if name in ("BDF", "Radau") else {}
+
+        def run():
+            solve_ivp(f_plain, (0.0, T), np.concatenate([q0.real, q0.imag]), method=name, rtol=param,
+                      atol=param * floor, **kwargs)
+    elif name.endswith(" rtol"):
+        def run():
+            res = run_adaptive(prob, q0, refs, name[:-5], param, floor, t_end=T)
+            assert res["errors"][i] <= GOAL_ERROR
+    else:
+        def run():
+            from cgle.steppers import make_stepper
+
+            stepper = make_stepper(name, prob)
+            v = prob.to_state(q0)
+            stepper.prepare(param)
+            stepper.reset()
+            with np.errstate(all="ignore"):
+                for _ in range(int(round(T / param))):
+                    stepper.step(v)
+    return run
 
 
 def bare_loop(prob, steps=4000):
@@ -241,48 +298,44 @@ def best_per_step(prob, scheme, dt=0.05, steps=2000):
 
 
 def numba_warmup():
-    """Seconds for the first call of every kernel (a cache load, or a compile if cold)."""
-    t0 = time.perf_counter()
-    from cgle.problem import kernels
+    """Seconds for the first call of every kernel in this process (a cache load, or a
+    compile if cold)."""
+    from timing import first_kernel_calls
 
-    q = np.ones(8, complex)
-    out = np.empty_like(q)
-    K = np.ones((2, 8), complex)
-    kernels.cubic_flow(q, 1 + 0j, 0.1, out)
-    kernels.cubic_term(q, 1 + 0j, out)
-    kernels.max_abs2(q)
-    kernels.axpy(1j, q, out)
-    kernels.lincomb2(1j, q, 1.0, q, out)
-    kernels.stage_sum(q, 0.1, np.ones(2, complex), K, out)
-    kernels.normwise_error(q, q, q, 1e-6, 1e-9)
-    kernels.same_values(q, q)
-    kernels.diagonal_row(K, np.ones((2, 2)), K, out)
+    t0 = time.perf_counter()
+    first_kernel_calls()
     return time.perf_counter() - t0
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer dt / rtol values")
+    parser.add_argument("--forum-only", action="store_true", help="only the two forum problems")
     parser.add_argument("--out", default="benchmarks/out/work_precision.png")
     args = parser.parse_args()
 
+    cold, warm_cache = numba_compile_times()
     warm = numba_warmup()
     from cgle.steppers import registry
 
     schemes = sorted(registry())
     dts = QUICK_DTS if args.quick else DTS
-    rtols = RTOLS[::2] if args.quick else RTOLS
-    scipy_rtols = SCIPY_RTOLS[:2] if args.quick else SCIPY_RTOLS
+    rtols = QUICK_RTOLS if args.quick else RTOLS
+    scipy_rtols = QUICK_SCIPY_RTOLS if args.quick else SCIPY_RTOLS
     rows = []
-    print(f"numba first calls (cache load or compile): {warm:.2f} s")
+    print(f"numba kernels, fresh process: {cold:.2f} s to compile (empty cache), {warm_cache:.2f} s to load "
+          f"(warm cache); here {warm:.2f} s; all timings below after a warm-up")
+    print(load_average())
     with threadpool_limits(1):
-        probs = problems()
+        probs = problems()[:2] if args.forum_only else problems()
         forum_prob = probs[0][1]
         base = bare_loop(forum_prob)
         costs = {s: best_per_step(forum_prob, s) for s in schemes}
+        context = {}
         for label, prob, q0 in probs:
             floor = amplitude_floor(prob, q0)
             refs, ref_time, ref_nfev = reference(prob, q0)
+            context[label] = (prob, q0, refs, floor)
             print(f"\n== {label}: reference DOP853 rtol 1e-13 took {ref_time:.2f} s ({ref_nfev} rhs evaluations); "
                   f"amplitude floor {floor:.3g}", flush=True)
             print(f"{'method':23s} {'dt/rtol':>8s} {'t=20: s':>9s} {'err':>9s} {'t=200: s':>9s} {'err':>9s}  "
@@ -302,15 +355,47 @@ def main():
                     res = run_scipy(prob, q0, refs, method, rtol, floor)
                     rows.append((label, "scipy", method, rtol, res))
                     show(f"scipy {method}", f"{rtol:.0e}", "failed" if res is None else res)
+            print(load_average())
+        goals = goal_table(rows, context)
 
     print(f"\nper-step cost at N = 220 (best of 5 x 2000 steps, one BLAS thread); baseline: two bare complex "
           f"matvecs = {base * 1e6:.1f} us")
     for s in sorted(costs, key=costs.get):
         print(f"  {s:18s} {costs[s] * 1e6:8.1f} us   {costs[s] / base:5.2f} x baseline")
-    cheapest = min(costs, key=costs.get)
-    print(f"goal: cheapest scheme ({cheapest}) per step {costs[cheapest] / base:.2f} x the bare loop (goal <= 1.3)")
     summarize(rows)
+    print(goals)
     plot(rows, args.out)
+
+
+def goal_table(rows, context):
+    """The issue-17 goal: per forum cell, medians of REPEATS interleaved runs of the
+    CANDIDATES fastest configurations of each side with error <= GOAL_ERROR."""
+    lines = [f"\ngoal (issue 17): best solve_ivp / best cgle at relative error <= {GOAL_ERROR:g}, medians of "
+             f"{REPEATS} interleaved repetitions (each run to that t only, set-up included)"]
+    for label in (lab for lab in context if lab.startswith("forum")):
+        prob, q0, refs, floor = context[label]
+        for i, T in enumerate(TIMES):
+            cases = {}
+            for kind in ("cgle", "scipy"):
+                ok = [(res["times"][i], name, param) for lab, k, name, param, res in rows
+                      if lab == label and k == kind and isinstance(res, dict) and res["errors"][i] <= GOAL_ERROR]
+                for _t, name, param in sorted(ok)[:CANDIDATES]:
+                    cases[(kind, name, param)] = goal_case(prob, q0, refs, floor, kind, name, param, T)
+            if not any(k == "cgle" for k, _n, _p in cases) or not any(k == "scipy" for k, _n, _p in cases):
+                lines.append(f"  {label:16s} t = {T:5g}: one side reached no error <= {GOAL_ERROR:g}")
+                continue
+            times = interleaved(cases, repeats=REPEATS)
+            med = {key: median(ts) for key, ts in times.items()}
+            best = {kind: min((m, key) for key, m in med.items() if key[0] == kind) for kind in ("cgle", "scipy")}
+            (tc, kc), (ts, ks) = best["cgle"], best["scipy"]
+            lines.append(f"  {label:16s} t = {T:5g}: cgle {kc[1]} ({kc[2]:g}) {tc * 1e3:8.1f} ms, "
+                         f"scipy {ks[1]} ({ks[2]:g}) {ts * 1e3:8.1f} ms -> {ts / tc:5.1f} x   "
+                         f"[{load_average()}]")
+            for key in sorted(med, key=med.get):
+                spread = f"{min(times[key]) * 1e3:.1f}..{max(times[key]) * 1e3:.1f}"
+                lines.append(f"      {key[0]:5s} {key[1]:22s} {key[2]:8g} median {med[key] * 1e3:8.1f} ms  "
+                             f"(range {spread} ms)")
+    return "\n".join(lines)
 
 
 def show(name, param, res):
@@ -324,7 +409,7 @@ def show(name, param, res):
 
 
 def summarize(rows):
-    print("\ngoal: at relative error <= 1e-6, fastest cgle vs fastest solve_ivp")
+    print("\nscreening (one run each): at relative error <= 1e-6, fastest cgle vs fastest solve_ivp")
     for label in dict.fromkeys(r[0] for r in rows):
         for i, T in enumerate(TIMES):
             best = {}

@@ -2,8 +2,9 @@
 
 Steppers know nothing of output and the writer knows nothing of physics; this loop sits
 between them. After every step it checks that the state is finite and below the growth
-bound; a step that fails stops the run with a :class:`~cgle.errors.BlowUp` whose
-message says when, how large, the likely cause and what to try.
+bound (from the amplitudes the stepper reports, so no extra transform); a step that
+fails stops the run with a :class:`~cgle.errors.BlowUp` whose message says when, how
+large, the likely cause and what to try.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from cgle.errors import BlowUp, FiniteTimeBlowUp
-from cgle.problem import FourierProblem, Problem, kernels
+from cgle.problem import FourierProblem, Problem
 from cgle.problem.forcing import WhiteNoiseForcing
 from cgle.steppers.base import Stepper
 
@@ -23,11 +24,10 @@ class StopRequested(Exception):
     """Raised inside the loop when a signal asked the run to stop (after a full step)."""
 
 
-def _amplitude2(problem, v):
-    """max |q|^2 over the grid for state v (NaN if any entry is NaN)."""
-    if hasattr(problem, "amplitude2"):
-        return problem.amplitude2(v)
-    return kernels.max_abs2(v.reshape(-1))
+# the longest run of steps handed to ``stepper.advance`` at once: chunks end at frames and
+# at multiples of CHUNK steps (a function of the step count alone, so that a run stopped
+# and resumed at a chunk boundary takes the same chunks as one that was not)
+CHUNK = 64
 
 
 def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray, *, t_end: float, dt: float,
@@ -40,7 +40,11 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
 
     Frames are taken at t = k * every. With a fixed-step scheme ``every`` is a whole
     multiple of ``dt`` and time is always computed as ``step * dt`` (no accumulated
-    roundoff). An adaptive scheme (``stepper.adaptive``) chooses its own steps through
+    roundoff); the steps between two frames go to ``stepper.advance(v, n, amplitude2)``
+    in chunks of at most :data:`CHUNK` (so that a scheme may merge work across step
+    boundaries), and the blow-up check reads the amplitude after every step from
+    ``amplitude2``. With forcing every step is its own chunk (the noise enters between
+    steps). An adaptive scheme (``stepper.adaptive``) chooses its own steps through
     ``stepper.adaptive_step(v, t, h_max) -> h``; steps are clipped so that frames land
     exactly on t = k * every.
 
@@ -55,9 +59,9 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
     on_frame : callable(step, t, v)
         Called at every output time (not for the starting state).
     on_step : callable(step, t), optional
-        Called after every step (progress display).
+        Called for every step (after its chunk; progress display).
     should_stop : callable() -> bool, optional
-        Checked after every step; True raises :class:`StopRequested` (args: step, t).
+        Checked after every chunk; True raises :class:`StopRequested` (args: step, t).
     forcing : object, optional
         Additive noise: ``forcing.apply(v, h)`` after every step of size h.
 
@@ -69,12 +73,15 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
     if t is None:
         t = step * dt
     if not adaptive:
-        stepper.prepare(dt)
         steps_per_frame = int(round(every / dt))
         total = int(round(t_end / dt))
+        # the number of steps to come: a hint for how to form exp(hL) (the same at the same
+        # step of a resumed run)
+        stepper.prepare(dt, steps=total - step)
+        amplitudes = np.empty(CHUNK)
     frame = int(round(t / every))
     n_frames = int(round(t_end / every))
-    m2 = _amplitude2(problem, v)
+    m2 = problem.amplitude2(v)
     # overflow and NaN in a step are expected when a run blows up: the check after each
     # step reports them in one paragraph, without numpy's RuntimeWarnings on top
     with np.errstate(over="ignore", invalid="ignore"):
@@ -88,17 +95,35 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
                     t = target if t + h >= target - 1e-12 * max(1.0, abs(target)) else t + h
                 else:
                     h = dt
-                    stepper.step(v)
-                    t = (step + 1) * dt
+                    n = 1 if forcing is not None else min(steps_per_frame - step % steps_per_frame,
+                                                          CHUNK - step % CHUNK, total - step)
+                    stepper.advance(v, n, amplitudes)
             except FiniteTimeBlowUp as err:
-                raise BlowUp(_paragraph(stepper, t, step + 1, dt, math.sqrt(previous), str(err),
+                done = 0 if adaptive else getattr(err, "steps_done", 0)
+                if done:
+                    previous = float(amplitudes[done - 1])
+                at = t if adaptive else (step + done + 1) * dt
+                raise BlowUp(_paragraph(stepper, at, step + done + 1, dt, math.sqrt(previous), str(err),
                                         "use Re(beta) >= 0 or a smaller initial amplitude; with Re(beta) < 0 "
                                         "the cubic equation itself has no solution past this time"),
                              cause="finite-time") from None
-            if forcing is not None:
-                forcing.apply(v, h)
-            step += 1
-            m2 = _amplitude2(problem, v)
+            if adaptive or forcing is not None:
+                step += 1
+                if forcing is not None:
+                    forcing.apply(v, h)
+                if not adaptive:
+                    t = step * dt
+                m2 = problem.amplitude2(v)
+            else:
+                # the first step of the chunk whose amplitude passed the bound (or is NaN)
+                over = np.flatnonzero(~(amplitudes[:n] <= max_amplitude2))
+                if over.size:
+                    bad = int(over[0])
+                    previous = float(amplitudes[bad - 1]) if bad else previous
+                    n = bad + 1
+                step += n
+                t = step * dt
+                m2 = float(amplitudes[n - 1])
             if not m2 <= max_amplitude2:  # also true for NaN
                 cause, advice = diagnose(problem, stepper, h, previous)
                 shown = "NaN/inf" if not math.isfinite(m2) else f"{math.sqrt(m2):.3g}"
@@ -108,7 +133,9 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
                     cause=cause,
                 )
             if on_step is not None:
-                on_step(step, t)
+                # once per step, as if the chunk had been taken step by step
+                for k in range(step - n + 1 if not adaptive and forcing is None else step, step + 1):
+                    on_step(k, t if adaptive else k * dt)
             if (not adaptive and step % steps_per_frame == 0) or (adaptive and t == (frame + 1) * every):
                 frame += 1
                 on_frame(step, t, v)

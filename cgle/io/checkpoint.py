@@ -8,7 +8,8 @@
     /checkpoint/slot1/...       the same
 
 Each entry is stored in its own dtype and shape, with a leading axis of length 1
-(``slot0/state[0]`` is the state), so it is exact and readable by any HDF5 tool. The
+(``slot0/state[0]`` is the state), so it is exact and readable by any HDF5 tool; the
+first axis of an array entry is extendable (its length may change between checkpoints). The
 entries are fixed when the file is created (an SWMR writer cannot create datasets or
 attributes later): the caller gives the *layout*, name -> (shape, dtype), of every entry
 a checkpoint may hold; the slot group's attribute ``entries`` lists them in order.
@@ -36,8 +37,13 @@ def create_slots(group, layout, compression=None):
         g.create_dataset("present", data=np.zeros(len(names), dtype="i1"))
         for name in names:
             shape, dtype = layout[name]
-            g.create_dataset(name, shape=(1,) + tuple(shape), dtype=np.dtype(dtype), fletcher32=True,
-                             chunks=(1,) + tuple(shape))
+            shape = tuple(shape)
+            # the first axis of an array entry may change length between checkpoints
+            # (a stepper's list of step sizes seen): it is extendable
+            maxshape = (1, None) + shape[1:] if shape else (1,)
+            chunks = (1,) + ((shape[0] or 64,) + shape[1:] if shape else ())
+            g.create_dataset(name, shape=(1,) + shape, maxshape=maxshape, dtype=np.dtype(dtype), fletcher32=True,
+                             chunks=chunks)
 
 
 def write(group, data, frames):
@@ -56,6 +62,8 @@ def write(group, data, frames):
             value = np.asarray(data[name])
             if value.dtype.kind in "SU":
                 value = np.asarray(value, dtype=d.dtype)
+            if value.ndim and value.shape != d.shape[1:]:
+                d.resize((1,) + value.shape)
             d[0] = value
             d.flush()
     slot["present"][:] = present

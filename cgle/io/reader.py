@@ -36,10 +36,15 @@ def _text(value):
 def read_attrs(f):
     """Root attributes as plain Python values (bytes decoded)."""
     out = {}
-    for key in f.attrs:
+    try:
+        # h5py raises KeyError when the root object header itself fails its checksum
+        keys = list(f.attrs)
+    except (OSError, RuntimeError, KeyError, ValueError) as err:
+        raise DamagedFile(f"{f.filename}: the root attributes cannot be listed ({reason(err)})") from None
+    for key in keys:
         try:
             out[key] = _text(f.attrs[key])
-        except (OSError, RuntimeError, TypeError, ValueError) as err:
+        except (OSError, RuntimeError, KeyError, TypeError, ValueError) as err:
             raise DamagedFile(f"{f.filename}: attribute {key!r} cannot be read ({reason(err)})") from None
     return out
 

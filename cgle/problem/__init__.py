@@ -9,6 +9,7 @@ module                 what it owns
 ``periodic``           Fourier problems in 1D and 2D: diagonal L, FFT state
 ``operators``          dense and diagonal operators as the steppers see them
 ``matrix_functions``   exp and phi functions of dense matrices (Taylor, squaring)
+``expm_action``        exp(tA) v without the matrix (Taylor with scaling), its costs
 ``kernels``            pointwise numba kernels (cubic term and flow, norms) + twins
 ``modes``              eigenvalues and modes of L sorted by growth rate
 ``initial``            initial conditions

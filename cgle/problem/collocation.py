@@ -77,6 +77,15 @@ class Problem:
         that blow up within t (only possible for Re(beta) < 0)."""
         return kernels.cubic_flow(v, self.beta, t, out)
 
+    def cubic_flow_max(self, v, t, at, out):
+        """:meth:`cubic_flow`, returning (blown-up nodes, max |q|^2 at time ``at`` of the
+        flow): the amplitude at a step boundary inside a merged cubic substep."""
+        return kernels.cubic_flow_max(v, self.beta, t, at, out)
+
+    def amplitude2(self, v):
+        """max |q|^2 over the nodes (NaN if any value is NaN)."""
+        return kernels.max_abs2(v)
+
     def rhs(self, q):
         """The full right-hand side L q - beta |q|^2 q of the ODE system."""
         q = np.asarray(q, dtype=complex)

@@ -22,8 +22,10 @@ the run it continues (bitwise restarts).
 import importlib
 import os
 
+import numpy as np
+
 NUMBA_BREAK_EVEN = 1.2e7
-NAMES = ("cubic_term", "cubic_flow", "max_abs2", "weighted_energy", "lincomb2", "lincomb3", "axpy",
+NAMES = ("cubic_term", "cubic_flow", "cubic_flow_max", "max_abs2", "weighted_energy", "lincomb2", "lincomb3", "axpy",
          "diagonal_row", "stage_sum", "normwise_error", "same_values")
 BACKENDS = ("numpy", "numba")
 
@@ -56,6 +58,11 @@ def choose(points, steps):
 def backend():
     """The backend bound now (None before the first kernel call or choice)."""
     return _backend
+
+
+def flow_work(size):
+    """Work arrays (y, log1p(y), factor) of the numba ``cubic_flow_max`` on large grids."""
+    return np.empty(size), np.empty(size), np.empty(size, dtype=complex)
 
 
 def _first_call(name):

@@ -16,7 +16,8 @@ def _abs2(q):
 
 def cubic_term(q, beta, out):
     """out = -beta |q|^2 q."""
-    out[...] = (-beta * _abs2(q)) * q
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[...] = (-beta * _abs2(q)) * q
 
 
 def cubic_flow(q, beta, t, out):
@@ -31,11 +32,27 @@ def cubic_flow(q, beta, t, out):
         safe = np.where(nonzero & ~blown, y, 1.0)
         s = np.where(nonzero, s * np.log1p(safe) / safe, s)
     count = int(np.count_nonzero(blown))
-    if count:
-        out[...] = np.where(blown, q, q * np.exp(-beta * s))
-    else:
-        out[...] = q * np.exp(-beta * s)
+    # like the numba kernel, overflow near a blow-up gives inf silently (the loop reports it)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if count:
+            # a blown node keeps its value (its factor is never formed)
+            out[...] = np.where(blown, q, q * np.exp(-beta * np.where(blown, 0.0, s)))
+        else:
+            out[...] = q * np.exp(-beta * s)
     return count
+
+
+def cubic_flow_max(q, beta, t, at, out, work=None):
+    """:func:`cubic_flow` over time t, returning (blown-up node count, max |q(at)|^2):
+    |q(at)|^2 = r2 / (1 + 2 br r2 at), the exact amplitude at 0 <= at <= t (inf for a node
+    past its blow-up); NaN if any value is NaN. ``work`` is accepted for the signature of
+    the numba kernel and not used."""
+    r2 = _abs2(q)
+    d = 1.0 + (2.0 * beta.real * at) * r2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(d > 0.0, r2 / np.where(d > 0.0, d, 1.0), np.inf)
+    m = float(np.nan) if np.isnan(r2).any() else float(a.max(initial=0.0))
+    return cubic_flow(q, beta, t, out), m
 
 
 def max_abs2(q):

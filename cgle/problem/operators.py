@@ -23,7 +23,7 @@ import math
 import numpy as np
 import scipy.linalg
 
-from cgle.problem import matrix_functions
+from cgle.problem import expm_action, matrix_functions
 
 # diagonal phi functions: for |z| < _PHI_CONTOUR_BELOW the mean over _PHI_CONTOUR_POINTS
 # nodes on the circle of radius _PHI_CONTOUR_RADIUS around z (every node has modulus >= 1,
@@ -109,8 +109,46 @@ class DenseOperator:
 
     def expm_uses_half(self, h):
         """Whether :meth:`expm` (h) is computed as expm(h / 2) squared (then
-        ``expm(h / 2).squared()`` gives the same bits for one matrix product)."""
-        return matrix_functions.ends_by_squaring(float(np.linalg.norm(h * self.matrix, 1)))
+        ``expm(h / 2).squared()`` gives the same bits for one matrix product); remembered
+        per h (the norm of h A is what :meth:`expm` computes, an N^2 pass)."""
+        known = self.__dict__.setdefault("_uses_half", {})
+        if h not in known:
+            # |h| ||A - mu I||_1 is the norm expm(h) plans with up to rounding: decisive
+            # unless a plan threshold lies within that rounding, then computed as expm does
+            approx = abs(h) * self._shift()[2]
+            low, high = (matrix_functions.ends_by_squaring(approx * (1.0 + d)) for d in (-1e-12, 1e-12))
+            if low == high:
+                known[h] = low
+            else:
+                known[h] = matrix_functions.ends_by_squaring(matrix_functions.expm_norm(h * self.matrix))
+        return known[h]
+
+    def _shift(self):
+        """(A - mu I, mu, ||A - mu I||_1) for the exponential action, formed once."""
+        if getattr(self, "_shifted", None) is None:
+            self._shifted = expm_action.shifted(self.matrix)
+        return self._shifted
+
+    def expm_action(self, h):
+        """exp(h A) as an operator that is never formed: each ``apply`` sums a scaled
+        Taylor series of matrix-vector products (:class:`cgle.problem.expm_action.ExponentialAction`)."""
+        B, mu, norm = self._shift()
+        return expm_action.ExponentialAction(B, mu, norm, h)
+
+    def expm_costs(self, h):
+        """(one application of :meth:`expm_action` (h), forming :meth:`expm` (h)), in
+        matrix-vector products: the numbers the steppers' cost model compares."""
+        known = self.__dict__.setdefault("_expm_costs", {})
+        if h not in known:
+            # the shift of the action is the one expm plans with: one norm for both
+            _B, _mu, norm = self._shift()
+            m, s = expm_action.action_plan(abs(h) * norm)
+            known[h] = (float(m * s), expm_action.matrix_cost(abs(h) * norm, self.matrix.shape[0]))
+        return known[h]
+
+    def squaring_cost(self):
+        """Matrix-vector products of one :meth:`squared`."""
+        return expm_action.squaring_cost(self.matrix.shape[0])
 
     def squared(self):
         """A^2."""
@@ -234,6 +272,18 @@ class DiagonalOperator:
     def expm_uses_half(self, h):
         """Never: exp of a symbol is elementwise."""
         return False
+
+    def expm_action(self, h):
+        """exp(h A) itself: elementwise, there is nothing to save by not forming it."""
+        return self.expm(h)
+
+    def expm_costs(self, h):
+        """(inf, 0): forming exp(h A) costs one pass over the symbol, always worth it."""
+        return math.inf, 0.0
+
+    def squaring_cost(self):
+        """0: squaring a diagonal costs no matrix-vector product."""
+        return 0.0
 
     def squared(self):
         return DiagonalOperator(self.symbol * self.symbol)

@@ -144,6 +144,7 @@ class FourierProblem:
         # modes set to zero by the 2/3 rule (None: no dealiasing)
         self._aliased = ~dealias_mask(self.n) if self.dealias else None
         self._q = np.zeros(self.shape, dtype=complex)  # physical-space work array
+        self._flow_work = kernels.flow_work(int(np.prod(self.shape)))  # of the cubic flow
         # numpy.fft (pocketfft, as scipy.fft) for its in-place ``out=``; the 1-D entry
         # point has less per-call overhead than fftn (numpy 2.4's ifft2 drops ``out=``)
         self._fft_fn, self._ifft_fn = (np.fft.fft, np.fft.ifft) if self.ndim == 1 else (np.fft.fftn, np.fft.ifftn)
@@ -198,17 +199,31 @@ class FourierProblem:
 
     def cubic_flow(self, v, t, out):
         """out = FFT of the exact flow of q' = -beta |q|^2 q over time t (physical space,
-        pointwise; :func:`cgle.problem.kernels.cubic_flow`); returns the number of nodes that blow
+        pointwise; :func:`cgle.problem.kernels.cubic_flow_max`); returns the number of nodes that blow
         up within t (only possible for Re(beta) < 0). ``out`` may be ``v``."""
         out[...] = v
         with _SILENT_BLOWUP():
             self._inverse(out)
             flat = out.reshape(-1)
-            blown = kernels.cubic_flow(flat, self.beta, t, flat)
+            blown, _amplitude2 = kernels.cubic_flow_max(flat, self.beta, t, t, flat, self._flow_work)
             self._forward(out)
         if self._aliased is not None:
             out[self._aliased] = 0.0
         return blown
+
+    def cubic_flow_max(self, v, t, at, out):
+        """:meth:`cubic_flow`, returning (blown-up nodes, max |q|^2 at time ``at`` of the
+        flow), from the same pass over the nodes: the amplitude check of a merged step
+        costs no transform."""
+        out[...] = v
+        with _SILENT_BLOWUP():
+            self._inverse(out)
+            flat = out.reshape(-1)
+            blown, amplitude2 = kernels.cubic_flow_max(flat, self.beta, t, at, flat, self._flow_work)
+            self._forward(out)
+        if self._aliased is not None:
+            out[self._aliased] = 0.0
+        return blown, amplitude2
 
     def amplitude2(self, v):
         """max |q|^2 in physical space (NaN if any value is NaN)."""

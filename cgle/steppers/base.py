@@ -12,10 +12,17 @@ collocation, Fourier coefficients for periodic problems). A concrete scheme prov
 2. ``explicit_cubic``: whether N is treated explicitly (then dt |beta| max|v|^2 must stay
    O(1); the blow-up diagnosis uses it).
 3. ``_prepare(dt)``: build everything that depends on dt (LU factors, propagators,
-   phi functions) from ``self.problem.linear``. :meth:`prepare` calls it only when dt
-   changes ("factorise once per dt").
+   phi functions) from ``self.problem.linear``. :meth:`prepare` (dt, steps) calls it
+   only when dt changes ("factorise once per dt"); ``steps``, the number of steps still
+   to come when known, is a hint for schemes that choose how to form exp(hL).
 4. ``step(v)``: overwrite ``v`` with the state one step later. No output, no checks,
    no allocation in the steady state (work arrays are made in ``_prepare``).
+   ``advance(v, n, amplitude2)``: n steps at once, writing max |q|^2 after each into
+   ``amplitude2[:n]`` (the time loop's blow-up check). The default is n calls of
+   ``step`` and ``problem.amplitude2``; a family that can share work across step
+   boundaries overrides it (Strang merges consecutive cubic half-steps) and must give
+   the same result up to rounding. On :class:`~cgle.errors.FiniteTimeBlowUp` the
+   exception's ``steps_done`` says how many of the n steps were complete.
 5. ``reset()``: forget multistep history (the next step is a start-up step), and
    ``get_state()`` / ``set_state(state)``: everything beyond v that an exact restart
    needs, as a dict of arrays and numbers.
@@ -32,13 +39,12 @@ collocation, Fourier coefficients for periodic problems). A concrete scheme prov
    it steps with fixed dt like any other scheme.
 
 Schemes are data: the family classes hold ``step`` and the coefficient tables are
-
-
 class attributes, checked when the class is created.
 """
 
 import numpy as np
 
+from cgle.errors import FiniteTimeBlowUp
 from cgle.problem.operators import DiagonalOperator
 
 _REGISTRY = {}
@@ -68,16 +74,37 @@ class Stepper:
         self.problem = problem
         self.dt = None
 
-    def prepare(self, dt):
+    def prepare(self, dt, steps=None):
+        """Get ready for steps of size dt (``_prepare`` runs only when dt changes).
+
+        ``steps``: how many steps of this size are still to come, if known (the time
+        loop says): a hint for the cost model of exp(hL) (:mod:`cgle.steppers.propagators`),
+        counted down by the schemes that use it.
+        """
+        self.remaining = steps
         if dt != self.dt:
             self._prepare(dt)
             self.dt = dt
+
+    def _count_step(self):
+        if getattr(self, "remaining", None) is not None:
+            self.remaining = max(self.remaining - 1, 0)
 
     def _prepare(self, dt):
         raise NotImplementedError
 
     def step(self, v):
         raise NotImplementedError
+
+    def advance(self, v, n, amplitude2):
+        """n steps: v <- S^n v, amplitude2[i] = max |q|^2 after step i + 1 (contract, item 4)."""
+        for i in range(n):
+            try:
+                self.step(v)
+            except FiniteTimeBlowUp as err:
+                err.steps_done = i
+                raise
+            amplitude2[i] = self.problem.amplitude2(v)
 
     def reset(self):
         """Forget history (single-step schemes have none)."""

@@ -4,7 +4,7 @@
 the registry test runs each scheme found here, so none can be forgotten.
 """
 
-from cgle.steppers import exponential, imex, imex_rk, splitting  # noqa: F401  (registration)
+from cgle.steppers import exponential, imex, imex_rk, richardson, splitting  # noqa: F401  (registration)
 from cgle.steppers.base import registered
 
 

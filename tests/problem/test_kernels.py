@@ -105,3 +105,70 @@ def test_cubic_flow_reports_finite_time_blow_up():
         assert k.cubic_flow(q0, beta, 1.5, out) == 2
         assert k.cubic_flow(q0, beta, 0.2, out) == 0
         assert np.all(np.isfinite(out))
+
+
+# ----------------------------------------------------------------- the fast cubic flow
+@pytest.mark.parametrize("size", [257, 5000])
+@pytest.mark.parametrize("beta", [1.0 + 0j, 0.3 - 2.0j, 0.0 + 1.5j, 1e-14 + 0.5j, -0.02 + 0.1j, 0j])
+def test_cubic_flow_max_twin(size, beta):
+    """Both paths (scalar below FAST_FLOW_MIN_SIZE, the three passes above) against the
+    NumPy twin: the flow, the blown-up count, and the amplitude at the step boundary."""
+    assert 257 < kernels_numba.FAST_FLOW_MIN_SIZE <= 5000
+    rng = np.random.default_rng(size)
+    q = rng.standard_normal(size) * 3 + 1j * rng.standard_normal(size)
+    q[:3] = [0.0, 1e3, 1e-9]  # zero, stiff, tiny
+    out = np.empty_like(q)
+    blown, amp = kernels_numba.cubic_flow_max(q, beta, 0.8, 0.3, out)
+    ref = np.empty_like(q)
+    ref_blown, ref_amp = kernels_numpy.cubic_flow_max(q, beta, 0.8, 0.3, ref)
+    assert blown == ref_blown and (blown > 0) == (beta.real < 0)
+    # rel 1e-12: 1 + 2 br r2 at cancels near a node's blow-up (br < 0)
+    assert amp == pytest.approx(ref_amp, rel=1e-12)
+    # rtol 1e-12: a node close to its blow-up (br < 0) amplifies rounding
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-300)
+    # in place gives the same
+    inplace = q.copy()
+    assert kernels_numba.cubic_flow_max(inplace, beta, 0.8, 0.3, inplace) == (blown, amp)
+    np.testing.assert_array_equal(inplace, out)
+
+
+def test_cubic_flow_max_wide_angles_and_nan():
+    """Angles beyond the polynomial range (Re(beta) = 0, large |q|^2 t) go to libm; a NaN
+    node gives a NaN amplitude."""
+    rng = np.random.default_rng(5)
+    q = rng.standard_normal(4096) * 1e3 + 0j
+    out = np.empty_like(q)
+    kernels_numba.cubic_flow_max(q, 0.5j, 10.0, 10.0, out)
+    ref = np.empty_like(q)
+    kernels_numpy.cubic_flow_max(q, 0.5j, 10.0, 10.0, ref)
+    # theta up to ~1e8: libm's own reduction; compare phases to the twin
+    np.testing.assert_allclose(out, ref, rtol=1e-9)
+    q[7] = np.nan
+    for k in BACKENDS:
+        assert np.isnan(k.cubic_flow_max(q, 1 + 0j, 0.1, 0.05, out)[1])
+
+
+def test_sincos_polynomials_against_libm():
+    rng = np.random.default_rng(9)
+    quarter = np.pi / 2
+    x = np.concatenate([rng.uniform(-8, 8, 20000), rng.uniform(-1e5, 1e5, 20000),
+                        np.arange(-2000, 2000) * quarter, np.arange(-50, 50) * quarter + 1e-9, [0.0, -0.0, 1e-300]])
+    s, c = np.empty_like(x), np.empty_like(x)
+    kernels_numba.sincos(x, s, c)
+    # absolute error of a few ulp of 1 (what the reduction by pi/2 leaves near its zeros)
+    assert np.max(np.abs(s - np.sin(x))) < 4e-16
+    assert np.max(np.abs(c - np.cos(x))) < 4e-16
+
+
+def test_cody_waite_split_of_half_pi():
+    """P1 + P2 + P3 = pi/2 to ~1e-37, P1 and P2 with at most 33 significant bits (so
+    k P1, k P2 are exact for |k| < 2^20)."""
+    import mpmath as mp
+
+    with mp.workdps(60):
+        parts = [mp.mpf(kernels_numba._PIO2_1), mp.mpf(kernels_numba._PIO2_2), mp.mpf(kernels_numba._PIO2_3)]
+        assert abs(mp.fsum(parts) - mp.pi / 2) < mp.mpf(10) ** -36
+    for p in (kernels_numba._PIO2_1, kernels_numba._PIO2_2):
+        mantissa, _exp = np.frexp(p)
+        assert float(mantissa * 2.0**33) == int(mantissa * 2.0**33)
+    assert kernels._TWO_OVER_PI == float(2 / np.pi)

@@ -107,7 +107,7 @@ def test_exp_of_2a_is_exp_a_squared_bit_for_bit(forum_problem):
     seen = 0
     for j in range(-12, 12):
         A = 2.0**j * L
-        norm = float(np.linalg.norm(A, 1))
+        norm = me.expm_norm(A)  # the norm expm plans with (of the shifted matrix)
         if me.ends_by_squaring(norm):
             seen += 1
             half = me.expm(A / 2)
@@ -116,6 +116,17 @@ def test_exp_of_2a_is_exp_a_squared_bit_for_bit(forum_problem):
         if norm / 2 > me.THETA[30]:
             assert me.ends_by_squaring(norm)
     assert seen >= 10
+
+
+def test_shift_is_exact_under_halving_and_lowers_the_norm(forum_problem):
+    L = forum_problem.L
+    B, mu, norm = me.shift(L)
+    assert norm < np.linalg.norm(L, 1) and mu == np.trace(L) / L.shape[0]
+    B2, mu2, norm2 = me.shift(L / 2)
+    assert np.array_equal(B2, B / 2) and mu2 == mu / 2 and norm2 == norm / 2
+    # no shift where it would not help (exp of a multiple of I stays exact)
+    _B, mu0, _n = me.shift(3.0 * np.eye(4))
+    assert mu0 != 0 and np.array_equal(me.expm(np.zeros((3, 3))), np.eye(3))
 
 
 def test_plan():

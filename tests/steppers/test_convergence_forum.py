@@ -74,3 +74,54 @@ def test_cnab2_is_second_order_at_small_amplitude():
     ref = reference(prob, q0, 4.0, rtol=1e-11)
     errors, orders = observed_orders(prob, "cnab2", q0, [0.1, 0.05, 0.025, 0.0125], 4.0, ref)
     assert np.all(np.abs(orders - 2.0) < 0.2), (errors, orders)
+
+
+def _forum_as_shipped():
+    """configs/forum_hermite.yaml: Hermite N = 220, q0 = 1e4 at every node, beta = 1."""
+    cfg = cgle.load_config("configs/forum_hermite.yaml")
+    prob = cgle.build(cfg)
+    from cgle.problem.initial import initial_condition
+
+    return cfg, prob, prob.to_state(initial_condition(cfg, prob))
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from stepper_problems import scipy_reference
+
+    cfg, prob, q0 = _forum_as_shipped()
+    times = [float(t) for t in range(1, 21)]  # output.every = 1 as shipped
+    return cfg, prob, q0, times, scipy_reference(prob, q0, times)
+
+
+def test_strang_richardson_keeps_order_4_in_the_stiff_layer(shipped):
+    """Issue 17, goal 2. Uniform steps showed order 2 here (5.1e-7, 1.3e-7, 3.1e-8 at
+    t = 20): the layer |q|^2 ~ 1/(2t) is singular at t = 0. The graded start of
+    cgle.steppers.richardson restores the declared order (measured: 2.7e-10, 1.7e-11,
+    1.1e-12, orders 3.99, 4.00)."""
+    _cfg, prob, q0, times, refs = shipped
+    dts = [1 / 32, 1 / 64, 1 / 128]
+    errors = [np.sqrt(prob.energy(run_fixed(prob, "strang_richardson", q0, dt, 20.0) - refs[-1]) / prob.energy(refs[-1]))
+              for dt in dts]
+    orders = np.diff(np.log(errors)) / np.diff(np.log(dts))
+    assert errors[0] < 1e-9, errors
+    assert np.all(np.abs(orders - 4.0) < 0.3), (errors, orders)
+
+
+@pytest.mark.parametrize("rtol", [1e-6, 1e-9])
+def test_adaptive_strang_richardson_meets_rtol_at_every_frame_as_shipped(shipped, rtol):
+    """The shipped config with time.rtol: frames every 1.0; the error at each frame
+    stays within 10 x rtol of the solution there (the first frame, t = 1, is past the
+    stiff layer)."""
+    from cgle.integrate import integrate
+
+    _cfg, prob, q0, times, refs = shipped
+    stepper = make_stepper("strang_richardson", prob, rtol=rtol)
+    stepper.reset()
+    frames = []
+    integrate(prob, stepper, q0.copy(), t_end=times[-1], dt=1.0, every=1.0, max_amplitude2=1e30,
+              on_frame=lambda s, t, v: frames.append((t, v.copy())))
+    assert [t for t, _v in frames] == times
+    for (t, v), ref in zip(frames, refs):
+        err = np.max(np.abs(v - ref)) / np.max(np.abs(ref))
+        assert err <= 10 * rtol, (t, err, rtol)

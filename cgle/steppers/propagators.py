@@ -1,0 +1,143 @@
+"""Which form of exp(hL) a stepper uses for each step size: a cost model.
+
+exp(hL) can be formed as a matrix (:meth:`DenseOperator.expm`: ~PRODUCTS[m] + s matrix
+products once, then one matrix-vector product per application) or applied by action
+(:meth:`DenseOperator.expm_action`: no set-up, m s matrix-vector products per
+application). Which is cheaper depends on how often the step size will be used, which a
+step-size controller does not know in advance: a step size on the adaptive ladder may be
+used twice in a stiff initial layer or ten thousand times in a long run.
+
+The rule is the classic answer to renting against buying without knowing the future
+(the ski-rental problem; Karlin, Manasse, Rudolph & Sleator 1988): apply by action while
+the products spent on actions of this step size, including the applications about to be
+made, stay below the cost of forming the matrix; then form it. Whatever the future, the
+total is at most twice that of the better choice made in hindsight. On a ladder of step
+sizes the price of exp(hL) is that of its cheapest route: directly, or as the square of
+exp(hL/2), itself formed by its cheapest route (where expm squares its way up anyway
+the two coincide, bit for bit). A route forms every step size on it, so what was spent
+renting those counts towards it: a step-size controller climbing the ladder buys once,
+low, and squares its way up, instead of renting every level on the way. A matrix that is
+the square of one already formed costs one product (the step ladder: exp(hL) =
+exp(hL/2)^2).
+
+Every decision is a function of the numbers in :meth:`Propagators.get_state` (products
+spent per step size, and for each formed matrix whether it was built directly or as a
+square), so a restarted run makes the same choices and builds the same bits.
+"""
+
+from collections import OrderedDict
+
+import numpy as np
+
+DIRECT, SQUARE = 0, 1
+# how far below a step size the cost model looks for a cheaper way to form it
+ROUTE_DEPTH = 8
+
+
+class Propagators:
+    """exp(hL) for the step sizes a stepper asks for, matrix or action by the cost model.
+
+    Parameters
+    ----------
+    linear : DenseOperator or DiagonalOperator
+        Provides ``expm``, ``expm_action``, ``expm_costs``, ``squaring_cost``, ``squared``.
+    cache_size : int, optional
+        Formed matrices kept (least recently used dropped; rebuilt bit for bit on
+        demand); default: as many as fit in ~256 MB, between 4 and 16.
+    """
+
+    def __init__(self, linear, cache_size=None):
+        self.linear = linear
+        if cache_size is None:
+            n = int(np.prod(linear.shape))
+            cache_size = min(16, max(4, int(2.5e8 // (16 * n * n))))
+        self.cache_size = cache_size
+        self._matrices = OrderedDict()
+        self._actions = OrderedDict()
+        self.reset()
+
+    def reset(self):
+        """Forget the history: nothing spent, nothing formed."""
+        self.spent = {}
+        self.formed = {}
+        self._matrices.clear()
+        self._actions.clear()
+
+    def get(self, h, uses=1, squarable=None, horizon=None):
+        """An operator for exp(hL) about to be applied ``uses`` times.
+
+        ``squarable(h') -> bool`` says for which step sizes h' <= h a matrix may be
+        formed as the square of exp(h'L/2) (the caller knows where that keeps the
+        accuracy); where :meth:`expm_uses_half` holds it may anyway (the same bits).
+        ``horizon``: the number of steps (this one included) known to need it ``uses``
+        times each; the matrix is then formed at once where that many actions would
+        cost more (a fixed-step run of known length). None: not known.
+        """
+        if h in self.formed:
+            return self._matrix(h)
+        action_cost = self.linear.expm_costs(h)[0]
+        net, route = self._route(h, squarable, ROUTE_DEPTH)
+        coming = uses * max(1, horizon or 1)
+        if net <= coming * action_cost:
+            for level, recipe in route:
+                self.formed[level] = recipe
+            return self._matrix(h)
+        self.spent[h] = self.spent.get(h, 0.0) + uses * action_cost
+        return self._cached(self._actions, h, lambda: self.linear.expm_action(h), 2 * self.cache_size)
+
+    def _route(self, h, squarable, depth):
+        """(net, route): the cheapest way to form exp(hL), as its price in matrix-vector
+        products less what was spent renting the step sizes it forms, and the
+        [(h', recipe)] it forms, top first. Either directly, or as the square of
+        exp(hL/2) formed by its own cheapest route (or already formed)."""
+        if h in self.formed:
+            return 0.0, []
+        spent = self.spent.get(h, 0.0)
+        best = (self.linear.expm_costs(h)[1] - spent, [(h, DIRECT)])
+        if depth > 0 and (self.linear.expm_uses_half(h) or (squarable is not None and squarable(h))):
+            net_below, below = self._route(h / 2.0, squarable, depth - 1)
+            # <= : between equal prices, form the levels below as well
+            candidate = net_below + self.linear.squaring_cost() - spent
+            if candidate <= best[0]:
+                best = (candidate, [(h, SQUARE)] + below)
+        return best
+
+    def _matrix(self, h):
+        def build():
+            if self.formed[h] == SQUARE:
+                return self._matrix(h / 2.0).squared()
+            return self.linear.expm(h)
+
+        return self._cached(self._matrices, h, build, self.cache_size)
+
+    @staticmethod
+    def _cached(cache, key, build, size):
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        value = build()
+        cache[key] = value
+        while len(cache) > size:
+            cache.popitem(last=False)
+        return value
+
+    def get_state(self):
+        """The decisions' inputs as arrays (for a checkpoint)."""
+        spent = sorted(self.spent.items())
+        formed = sorted(self.formed.items())
+        return {
+            "spent_h": np.array([h for h, _ in spent], dtype=float),
+            "spent": np.array([c for _, c in spent], dtype=float),
+            "formed_h": np.array([h for h, _ in formed], dtype=float),
+            "formed": np.array([r for _, r in formed], dtype=np.int64),
+        }
+
+    def set_state(self, state):
+        """Restore :meth:`get_state` (missing keys: nothing spent or formed)."""
+        self.reset()
+        if "spent_h" in state:
+            self.spent = {float(h): float(c) for h, c in zip(np.atleast_1d(state["spent_h"]),
+                                                               np.atleast_1d(state["spent"]))}
+        if "formed_h" in state:
+            self.formed = {float(h): int(r) for h, r in zip(np.atleast_1d(state["formed_h"]),
+                                                             np.atleast_1d(state["formed"]))}

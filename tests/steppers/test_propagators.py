@@ -1,0 +1,139 @@
+"""The cost model for exp(hL) (cgle.steppers.propagators): rent by action, buy the
+matrix once renting has cost as much; same bits either way after a restart."""
+
+import math
+
+import numpy as np
+
+from cgle.problem.operators import DenseOperator, DiagonalOperator
+from cgle.problem.expm_action import ExponentialAction
+from cgle.steppers.propagators import Propagators
+
+
+def test_ski_rental_buys_when_the_actions_have_cost_a_matrix(forum):
+    prob = forum[0]
+    linear = prob.linear
+    h = 0.05
+    action, build = linear.expm_costs(h)
+    props = Propagators(linear)
+    kinds = [type(props.get(h, uses=2)) for _ in range(int(math.ceil(build / action)) + 2)]
+    rented = kinds.index(DenseOperator)
+    # rent while spent + upcoming < build, then buy, and keep it
+    assert all(k is ExponentialAction for k in kinds[:rented])
+    assert all(k is DenseOperator for k in kinds[rented:])
+    assert (rented - 1) * 2 * action < build <= (rented + 1) * 2 * action
+    assert np.array_equal(props.get(h).matrix, linear.expm(h).matrix)
+
+
+def test_action_and_matrix_agree(forum):
+    prob, q0 = forum[0], forum[1]
+    for h in (1e-7, 0.01, 0.3, 2.0):
+        a = prob.linear.expm_action(h).apply(q0, np.empty_like(q0))
+        m = prob.linear.expm(h).apply(q0, np.empty_like(q0))
+        assert np.linalg.norm(a - m) <= 1e-14 * max(1.0, h * np.linalg.norm(prob.L, 1)) * np.linalg.norm(m)
+
+
+def test_forming_a_level_forms_the_levels_expm_squares_through(forum):
+    linear = forum[0].linear
+    props = Propagators(linear)
+    h = 4.0
+    assert linear.expm_uses_half(h)
+    for _ in range(50):
+        top = props.get(h)
+        if isinstance(top, DenseOperator):
+            break
+    below = h / 2
+    while linear.expm_uses_half(below * 2):
+        assert below in props.formed
+        below /= 2
+    # the same bits as expm itself
+    assert np.array_equal(top.matrix, linear.expm(h).matrix)
+    assert np.array_equal(props.get(h / 2).matrix, linear.expm(h / 2).matrix)
+
+
+def test_rented_spending_below_counts_towards_the_level_above(forum):
+    """A controller climbing the ladder buys low instead of renting every level."""
+    linear = forum[0].linear
+    h = 1.0
+    assert linear.expm_uses_half(h)
+    action, build = linear.expm_costs(h)
+    assert action < build
+    climbing, alone = Propagators(linear), Propagators(linear)
+    # as if the level below had been rented up to what forming this level costs
+    climbing.set_state({"spent_h": [h / 2], "spent": [build - action], "formed_h": [], "formed": []})
+    assert isinstance(climbing.get(h), DenseOperator)
+    assert isinstance(alone.get(h), ExponentialAction)
+
+
+def test_state_round_trip_makes_the_same_choices_and_bits(forum):
+    prob, q0 = forum[0], forum[1]
+    sizes = [0.4, 0.2, 0.4, 0.1, 0.2, 0.4, 0.8, 0.4, 0.2, 0.1] * 3
+    a = Propagators(prob.linear)
+    outs_a = []
+    for h in sizes[:12]:
+        a.get(h, uses=2, squarable=lambda x: True)
+    state = {k: np.array(v) for k, v in a.get_state().items()}
+    b = Propagators(prob.linear)
+    b.set_state(state)
+    for h in sizes[12:]:
+        pa, pb = a.get(h, uses=2, squarable=lambda x: True), b.get(h, uses=2, squarable=lambda x: True)
+        assert type(pa) is type(pb)
+        ya, yb = pa.apply(q0, np.empty_like(q0)), pb.apply(q0, np.empty_like(q0))
+        outs_a.append(ya)
+        assert np.array_equal(ya, yb)
+    assert a.formed == b.formed and a.spent == b.spent
+
+
+def test_diagonal_symbol_is_always_formed():
+    linear = DiagonalOperator(np.array([-1.0, -2.0 + 1j, 0.5]))
+    props = Propagators(linear)
+    op = props.get(0.3)
+    assert isinstance(op, DiagonalOperator) and 0.3 in props.formed
+    np.testing.assert_array_equal(op.symbol, np.exp(0.3 * linear.symbol))
+
+
+def test_cheapest_route_squares_a_level_bought_below(forum):
+    """Where the caller allows squaring, exp(hL) is bought as the square of exp(hL/2)
+    when renting exp(hL/2) already paid for that: both get formed, bits = the square."""
+    linear = forum[0].linear
+    h = 1e-4
+    assert not linear.expm_uses_half(h)
+    _a_half, build_half = linear.expm_costs(h / 2)
+    paid = build_half + linear.squaring_cost()
+    props = Propagators(linear)
+    props.set_state({"spent_h": [h / 2], "spent": [paid], "formed_h": [], "formed": []})
+    top = props.get(h, squarable=lambda x: True)
+    assert isinstance(top, DenseOperator) and props.formed == {h: 1, h / 2: 0}
+    half = linear.expm(h / 2).matrix
+    assert np.array_equal(top.matrix, half @ half)
+    # without permission to square, the same spending buys nothing
+    strict = Propagators(linear)
+    strict.set_state({"spent_h": [h / 2], "spent": [paid], "formed_h": [], "formed": []})
+    assert isinstance(strict.get(h), ExponentialAction)
+
+
+def test_a_known_horizon_forms_at_once_when_it_pays(forum):
+    linear = forum[0].linear
+    h = 0.05
+    action, build = linear.expm_costs(h)
+    steps = int(math.ceil(build / action))
+    assert isinstance(Propagators(linear).get(h, horizon=steps), DenseOperator)
+    assert isinstance(Propagators(linear).get(h, horizon=steps // 2 - 1), ExponentialAction)
+
+
+def test_fixed_step_runs_form_the_propagator_at_once_when_the_run_is_long(forum):
+    """Through the time loop (which tells prepare how many steps remain) a long strang
+    run forms exp(dt L) at the first step, a run of two steps applies it by action."""
+    from cgle.integrate import integrate
+    from cgle.steppers import make_stepper
+
+    prob, q0 = forum[0], forum[1]
+    for t_end, formed in ((10.0, True), (0.2, False)):
+        s = make_stepper("strang", prob)
+        integrate(prob, s, q0.copy(), t_end=t_end, dt=0.1, every=0.1, max_amplitude2=1e6, on_frame=lambda *a: None)
+        assert (0.1 in s._props.formed) is formed
+        assert s._props.spent.get(0.1, 0.0) == (0.0 if formed else 2 * linear_action(prob, 0.1))
+
+
+def linear_action(prob, h):
+    return prob.linear.expm_costs(h)[0]
