@@ -15,5 +15,10 @@ class FiniteTimeBlowUp(BlowUp):
     within the step."""
 
 
+class StepLimit(RuntimeError):
+    """An adaptive run took ``limits.max_steps`` steps before reaching ``time.t_end``
+    (its step size shrank far below what the refusal up front could foresee)."""
+
+
 class InitialConditionError(ValueError):
     """An initial condition that cannot be built; the message names the config key."""

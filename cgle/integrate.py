@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cgle.errors import BlowUp, FiniteTimeBlowUp
+from cgle.errors import BlowUp, FiniteTimeBlowUp, StepLimit
 from cgle.problem import FourierProblem, Problem
 from cgle.problem.forcing import WhiteNoiseForcing
 from cgle.steppers.base import Stepper
@@ -35,7 +35,8 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
               on_frame: Callable[[int, float, np.ndarray], None],
               on_step: Callable[[int, float], None] | None = None,
               should_stop: Callable[[], bool] | None = None,
-              forcing: WhiteNoiseForcing | None = None) -> tuple[int, float]:
+              forcing: WhiteNoiseForcing | None = None,
+              max_steps: float = math.inf) -> tuple[int, float]:
     """Advance state ``v`` (in place) from step ``step`` to ``t_end``.
 
     Frames are taken at t = k * every. With a fixed-step scheme ``every`` is a whole
@@ -64,6 +65,10 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
         Checked after every chunk; True raises :class:`StopRequested` (args: step, t).
     forcing : object, optional
         Additive noise: ``forcing.apply(v, h)`` after every step of size h.
+    max_steps : float, optional
+        For an adaptive scheme: the step count (``step``, counted from the run's start)
+        at which the loop stops with :class:`~cgle.errors.StepLimit` before reaching
+        ``t_end``. A fixed-step run's count is known, and checked, before it starts.
 
     Returns
     -------
@@ -79,7 +84,9 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
         # step of a resumed run)
         stepper.prepare(dt, steps=total - step)
         amplitudes = np.empty(CHUNK)
-    frame = int(round(t / every))
+    # frames already taken: t is a frame time k * every (up to rounding), or, for an
+    # adaptive run stopped at limits.max_steps, a time between two frames
+    frame = math.floor(t / every * (1.0 + 1e-12) + 1e-12)
     n_frames = int(round(t_end / every))
     m2 = problem.amplitude2(v)
     # overflow and NaN in a step are expected when a run blows up: the check after each
@@ -141,6 +148,12 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
                 on_frame(step, t, v)
             if should_stop is not None and should_stop():
                 raise StopRequested(step, t)
+            if adaptive and step >= max_steps and frame < n_frames:
+                raise StepLimit(
+                    f"the adaptive run took limits.max_steps = {max_steps:g} steps and reached only t = {t:g} "
+                    f"of time.t_end = {t_end:g} (mean step {t / step:.3g}, last step {h:.3g}); loosen "
+                    f"time.rtol, or raise limits.max_steps and continue with `cgle run CONFIG --resume`",
+                    step, t)
     return step, t
 
 

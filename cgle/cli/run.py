@@ -67,12 +67,15 @@ def cmd_validate(args):
     from cgle.errors import InitialConditionError
     from cgle.problem import build_problem
     from cgle.problem.initial import initial_condition
+    from cgle.workflow.resources import RunRefused, check
 
     try:
         cfg = load_config(args.config, overrides=parse_overrides(args.overrides))
+        # what the run would ask of the machine, before building anything of its size
+        check(cfg, cfg.output_path)
         prob = build_problem(cfg)
         q0 = initial_condition(cfg, prob)
-    except (ConfigError, InitialConditionError, FileNotFoundError) as err:
+    except (ConfigError, InitialConditionError, RunRefused, FileNotFoundError) as err:
         return error(str(err), EXIT_USAGE)
     grid = "x".join(str(n) for n in cfg.grid.n)
     print(f"valid: {args.config} ({cfg.grid.basis} {grid}, scheme {cfg.time.scheme}, dt = {cfg.time.dt:g}, "

@@ -243,7 +243,9 @@ KEY_DOCS = (
            ">= 0", example=0.5, invalid=-1.0),
     KeyDoc("forcing.seed", "Seed of the noise generator (PCG64).", "integer", ">= 0", example=3, invalid=-1),
     # limits
-    KeyDoc("limits.max_steps", "Largest number of fixed steps (time.t_end / time.dt) a run may take.",
+    KeyDoc("limits.max_steps", "Largest number of steps a run may take: a fixed-step run needing more "
+           "(time.t_end / time.dt) is refused before it starts; an adaptive run (time.rtol) that reaches it stops "
+           "as failed, with a checkpoint to continue from.",
            "integer", ">= 1", example=10**10, invalid=0),
     KeyDoc("limits.max_memory_gb", "Memory a run may use, in GiB (estimated before it starts); auto: the "
            "memory available on this machine now.", "real or string", "a number > 0", allowed=("auto",),

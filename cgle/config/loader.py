@@ -13,6 +13,7 @@ user wrote wherever there is one.
 from __future__ import annotations
 
 import copy
+import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -247,10 +248,13 @@ def _check_time_grid(time, output):
     if time.dt > time.t_end:
         raise ConfigError("time.dt", f"must be <= time.t_end = {time.t_end:g}", time.dt)
     # step and frame numbers are counted exactly in floating point: at most 2^53
-    every_min = min(time.dt, output.every or time.dt)
-    if not time.t_end / every_min <= 2.0**53:
-        raise ConfigError("time.t_end", f"is {time.t_end / every_min:.3g} steps or frames of {every_min:g}; at most "
-                          "2^53 can be counted", time.t_end)
+    for key, size, what in (("time.dt", time.dt, "steps"), ("output.every", output.every, "frames")):
+        if size is not None and not time.t_end / size <= 2.0**53:
+            # the key of the two whose value lies farther from 1 is the one most likely mistyped
+            blamed = key if abs(math.log10(size)) > abs(math.log10(time.t_end)) else "time.t_end"
+            raise ConfigError(blamed, f"time.t_end / {key} = {time.t_end:g} / {size:g} = {time.t_end / size:.3g} "
+                              f"{what}; at most 2^53 {what} can be counted exactly",
+                              time.t_end if blamed == "time.t_end" else size)
     every = output.every if output.every is not None else (time.t_end if adaptive else time.dt)
     if not adaptive and not _is_multiple(every, time.dt):
         raise ConfigError("output.every", f"must be a whole multiple of time.dt = {time.dt:g}", every)

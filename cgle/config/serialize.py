@@ -18,10 +18,12 @@ def physics_hash_data(cfg):
 
     Left out: the run name and output path, ``time.t_end`` (a run may be extended),
     ``time.max_amplitude`` and ``time.precheck`` (they only stop a run),
-    ``output.checkpoint_every`` and ``output.compression``.
+    ``output.checkpoint_every`` and ``output.compression``, and ``limits`` (they only
+    refuse or stop a run: a run stopped at ``limits.max_steps`` continues with a larger one).
     """
     data = to_dict(cfg)
     data.pop("name", None)
+    data.pop("limits", None)
     for key in ("t_end", "max_amplitude", "precheck"):
         data["time"].pop(key, None)
     data["output"] = {k: v for k, v in data["output"].items() if k in ("every", "fields")}

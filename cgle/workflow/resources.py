@@ -8,7 +8,8 @@ Fourier grid) or fill the disk.
 
 The estimates are deliberately generous upper bounds, not predictions:
 
-- steps: t_end / dt for a fixed step (an adaptive run is bounded while it runs);
+- steps: t_end / dt for a fixed step (an adaptive run stops, failed and checkpointed,
+  when it reaches the limit: :func:`cgle.integrate.integrate`'s ``max_steps``);
 - memory: the state and the stepper's work arrays, ~40 arrays of the grid's size, plus
   for a dense operator (Hermite, Chebyshev) ~24 N x N complex matrices (operator,
   propagators, phi functions, LU factors, the adaptive ladder);

@@ -16,7 +16,7 @@ import numpy as np
 from cgle._version import __version__
 from cgle.config import dump_yaml, load_config, physics_hash_data
 from cgle.config.attributes import config_attributes
-from cgle.errors import BlowUp
+from cgle.errors import BlowUp, StepLimit
 from cgle.integrate import StopRequested, integrate
 from cgle.io import DiskFull, Locked, OutputError, TrajectoryWriter, WriterLock, check_free_space, open_trajectory
 from cgle.problem import build_problem, kernels
@@ -250,7 +250,7 @@ def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_sign
             step, t = integrate(
                 prob, stepper, v, t_end=cfg.time.t_end, dt=dt, every=cfg.output.every, step=step, t=t,
                 max_amplitude2=max_amp**2, on_frame=write, on_step=progress,
-                should_stop=signals.stop_requested, forcing=forcing,
+                should_stop=signals.stop_requested, forcing=forcing, max_steps=cfg.limits.max_steps,
             )
             # wall time of the time loop alone (frames included), for the summary line
             timing = {"loop_seconds": time.perf_counter() - loop_started, "loop_steps": step - first_step}
@@ -258,6 +258,11 @@ def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_sign
             save_checkpoint(step, t, v)
     except BlowUp as err:
         status, message = "failed", str(err)
+    except StepLimit as err:
+        # a valid state: checkpoint it, so that a run with a larger limit continues from here
+        message, (step, t) = err.args[0], err.args[1:]
+        save_checkpoint(step, t, v)
+        status = "failed"
     except FloatingPointError as err:
         # an adaptive scheme whose step size fell below what double precision resolves
         status, message = "failed", f"the run stopped at t = {t:g}: {err}"

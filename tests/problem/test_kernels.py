@@ -171,4 +171,4 @@ def test_cody_waite_split_of_half_pi():
     for p in (kernels_numba._PIO2_1, kernels_numba._PIO2_2):
         mantissa, _exp = np.frexp(p)
         assert float(mantissa * 2.0**33) == int(mantissa * 2.0**33)
-    assert kernels._TWO_OVER_PI == float(2 / np.pi)
+    assert kernels_numba._TWO_OVER_PI == float(2 / np.pi)
