@@ -34,12 +34,6 @@ api = _load_api()
 OBJECTS = api.public_objects()
 
 MISSING = {
-    # cgle.cli: parsing and printing, documented by the CLI reference
-    "cgle.cli.build_parser",
-    "cgle.cli.files.cmd_plot", "cgle.cli.files.cmd_analyze", "cgle.cli.files.cmd_info",
-    "cgle.cli.messages.error", "cgle.cli.messages.Progress.close",
-    "cgle.cli.run.cmd_run", "cgle.cli.run.cmd_validate",
-    "cgle.cli.study.cmd_sweep", "cgle.cli.study.cmd_sweep_plot", "cgle.cli.study.cmd_stability",
     # cgle.io
     "cgle.io.reader.Trajectory.t", "cgle.io.reader.Trajectory.x", "cgle.io.reader.Trajectory.y",
     "cgle.io.reader.Trajectory.q", "cgle.io.reader.Trajectory.weights", "cgle.io.reader.Trajectory.energy",
@@ -76,7 +70,7 @@ TYPED = (
     "cgle.analysis", "cgle.plots", "cgle.integrate", "cgle.errors", "cgle.config.fields", "cgle.config.schema",
     "cgle.config.reference", "cgle.problem.modes", "cgle.problem.initial", "cgle.problem.forcing",
     "cgle.workflow.sweep_file", "cgle.workflow.manifest", "cgle.workflow.sweep", "cgle.workflow.sweep_worker",
-    "cgle.cli.example",
+    "cgle.cli",
 )
 
 

@@ -12,6 +12,7 @@ Every command runs under the thread policy of :mod:`cgle.threads` (``--threads N
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 
 from cgle._version import __version__
 from cgle.cli import example
@@ -30,7 +31,8 @@ def _quiet(p):
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``cgle`` command (the CLI reference is generated from it)."""
     parser = argparse.ArgumentParser(prog="cgle", description="Complex Ginzburg-Landau solver (spectral collocation)")
     parser.add_argument("--version", action="version", version=f"cgle {__version__}")
     parser.add_argument("--threads", metavar="N", help="BLAS threads for dense linear algebra: a number or 'auto' "
@@ -106,7 +108,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cgle`` command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)

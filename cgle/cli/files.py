@@ -1,11 +1,13 @@
 """Commands on run files: ``cgle info``, ``cgle plot``, ``cgle analyze``."""
 
+import argparse
 from pathlib import Path
 
 from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, error
 
 
-def cmd_plot(args):
+def cmd_plot(args: argparse.Namespace) -> int:
+    """``cgle plot RUN.h5``: the overview figure of a run file, as PNG; returns the exit status."""
     from cgle.plots.trajectory import plot_trajectory
 
     try:
@@ -18,7 +20,9 @@ def cmd_plot(args):
     return 0
 
 
-def cmd_analyze(args):
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """``cgle analyze RUN.h5``: regimes of the snapshots and the correlation of |q| across x,
+    printed and drawn; returns the exit status."""
     from cgle.analysis.regimes import analyze
     from cgle.plots.regimes import analysis_figure
 
@@ -59,7 +63,9 @@ def cmd_analyze(args):
     return 0
 
 
-def cmd_info(args):
+def cmd_info(args: argparse.Namespace) -> int:
+    """``cgle info RUN.h5``: status (with the ways forward for a killed run), times, frames,
+    energy and amplitude of a run file; returns the exit status."""
     import numpy as np
 
     from cgle.io import DamagedCheckpoint, open_trajectory, writer_alive
@@ -112,7 +118,7 @@ def cmd_info(args):
     return 0
 
 
-def cmd_repair(args):
+def cmd_repair(args: argparse.Namespace) -> int:
     """``cgle repair RUN.h5``: a killed run file made readable by every HDF5 tool."""
     from cgle.io import DamagedFile, Locked, repair
     from cgle.io.recovery import NothingToRepair

@@ -1,19 +1,24 @@
 """What every command prints through: one-paragraph errors, exit codes, progress bars."""
 
+from __future__ import annotations
+
 import shlex
 import sys
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def error(message, code):
+def error(message: str, code: int) -> int:
+    """Print ``cgle: message`` on stderr and return the exit status ``code``."""
     print(f"cgle: {message}", file=sys.stderr)
     return code
 
 
-def parse_overrides(items):
+def parse_overrides(items: Iterable[str] | None) -> dict[str, str]:
     """``--set KEY=VALUE`` options as a mapping {KEY: VALUE} (VALUE read as YAML later)."""
     from cgle.config import ConfigError
 
@@ -27,7 +32,7 @@ def parse_overrides(items):
     return updates
 
 
-def command_line(*words, overrides=(), extra=()):
+def command_line(*words: str, overrides: Iterable[str] = (), extra: Iterable[str] = ()) -> str:
     """A shell command line a user can paste: ``cgle run CFG -o OUT --set k=v --resume``."""
     parts = ["cgle", *words]
     for item in overrides:
@@ -61,7 +66,8 @@ class Progress:
         self.bar.set_postfix_str(f"{rate:.3g} steps/s", refresh=False)
         self.bar.update(t - self.bar.n)
 
-    def close(self):
+    def close(self) -> None:
+        """Remove the bar (nothing when there is none)."""
         if self.bar is not None:
             self.bar.close()
 
@@ -89,7 +95,7 @@ class _Nothing:
         pass
 
 
-def progress_display(enabled):
+def progress_display(enabled: bool) -> Callable[[str, int | None], Any] | None:
     """The display :func:`cgle.progress.showing` installs: bars for tasks of known
     length, on a terminal only (None when ``enabled`` is False)."""
     if not enabled:

@@ -1,5 +1,6 @@
 """``cgle run`` and ``cgle validate``."""
 
+import argparse
 import os
 import sys
 import time
@@ -8,7 +9,9 @@ from pathlib import Path
 from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, Progress, command_line, error, parse_overrides
 
 
-def cmd_run(args):
+def cmd_run(args: argparse.Namespace) -> int:
+    """``cgle run CONFIG``: run a config into an HDF5 trajectory (with ``--resume``,
+    ``--overwrite``, ``--set``); returns the exit status."""
     from cgle.config import ConfigError, load_config
     from cgle.errors import InitialConditionError
     from cgle.io import OutputError, open_trajectory
@@ -62,7 +65,9 @@ def cmd_run(args):
     return 0
 
 
-def cmd_validate(args):
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``cgle validate CONFIG``: check a config, its limits and its initial state without
+    running it; returns the exit status."""
     from cgle.config import ConfigError, load_config
     from cgle.errors import InitialConditionError
     from cgle.problem import build_problem

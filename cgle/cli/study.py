@@ -1,11 +1,13 @@
 """Studies of a configuration: ``cgle stability``, ``cgle sweep``, ``cgle sweep-plot``."""
 
+import argparse
 from pathlib import Path
 
 from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, error, parse_overrides
 
 
-def cmd_sweep(args):
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``cgle sweep SWEEP``: run a parameter sweep on Dask; returns the exit status."""
     from cgle.config import ConfigError
     from cgle.workflow.sweep import SchedulerError, SweepExists, run_sweep
     from cgle.workflow.sweep_file import load_sweep
@@ -49,7 +51,8 @@ def cmd_sweep(args):
     return 0
 
 
-def cmd_sweep_plot(args):
+def cmd_sweep_plot(args: argparse.Namespace) -> int:
+    """``cgle sweep-plot MANIFEST``: the stability map of a sweep, as PNG; returns the exit status."""
     from cgle.plots.stability_map import plot_stability_map
 
     output = args.output or str(Path(args.manifest).with_suffix(".png"))
@@ -69,7 +72,9 @@ def _complex_text(z):
     return f"{z.real:+.10f} {z.imag:+.10f}i"
 
 
-def cmd_stability(args):
+def cmd_stability(args: argparse.Namespace) -> int:
+    """``cgle stability CONFIG``: leading eigenvalues against the analytic ones, verdicts and
+    transient growth; returns the exit status."""
     from cgle.analysis.verdicts import summary
     from cgle.config import ConfigError, load_config
     from cgle.problem import build_problem

@@ -63,7 +63,7 @@ from cgle.steppers.splitting import cubic_substep
 
 class StrangRichardson(DyadicController, Stepper):
     """Strang splitting extrapolated to order 4 (module docstring), with optional
-    step-size control on the dyadic ladder of :mod:`cgle.steppers.adaptive`:
+    step-size control on the dyadic ladder of :mod:`cgle.steppers.adaptive`::
 
         fixed:     v_new = (4 S(h/2)^2 v - S(h) v) / 3
         adaptive:  v_new = (64 S(h/4)^4 v - 20 S(h/2)^2 v + S(h) v) / 45,
