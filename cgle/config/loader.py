@@ -21,14 +21,21 @@ import yaml
 
 from cgle.config.fields import ConfigError, choice, format_complex, name_text
 from cgle.config.schema import (
+    ACTUATORS,
+    CONTROL,
+    DISTURBANCES,
     EQUATION,
     FLOW,
     FORCING,
     INITIAL_KINDS,
     LIMITS,
     OUTPUT,
+    SENSORS,
     TIME,
     TOP_LEVEL,
+    Actuators,
+    Control,
+    Disturbances,
     Equation,
     Flow,
     Forcing,
@@ -36,6 +43,7 @@ from cgle.config.schema import (
     Initial,
     Limits,
     Output,
+    Sensors,
     Time,
 )
 
@@ -58,6 +66,10 @@ class Config:
     time: Time
     output: Output
     forcing: object = None  # Forcing or None
+    actuators: object = None  # Actuators or None (inputs and outputs: cgle.control)
+    sensors: object = None  # Sensors or None
+    disturbances: object = None  # Disturbances or None
+    control: object = None  # Control or None: a closed-loop run
     limits: Limits = field(default_factory=Limits)
     base_dir: str = "."  # directory relative paths in the config refer to
 
@@ -263,6 +275,37 @@ def _check_time_grid(time, output):
     return every
 
 
+OPTIONAL_SECTIONS = {"forcing": (FORCING, Forcing), "actuators": (ACTUATORS, Actuators),
+                     "sensors": (SENSORS, Sensors), "disturbances": (DISTURBANCES, Disturbances),
+                     "control": (CONTROL, Control)}
+
+
+def _check_control(data, parsed, grid):
+    """Inputs, outputs and the compensator: collocation grids only; a compensator needs
+    what it acts through and what it reads."""
+    for key in ("actuators", "sensors", "disturbances", "control"):
+        if parsed[key] is not None and grid.basis == "fourier":
+            raise ConfigError(key, "inputs, outputs and control are available on hermite and chebyshev grids",
+                              "fourier")
+    control = parsed["control"]
+    if control is None:
+        return
+    if control.compensator != "none" and parsed["actuators"] is None:
+        raise ConfigError("control.compensator", f"{control.compensator} needs an `actuators` section",
+                          control.compensator)
+    if control.compensator in ("lqg", "reduced") and parsed["sensors"] is None:
+        raise ConfigError("control.compensator", f"{control.compensator} needs a `sensors` section",
+                          control.compensator)
+    if control.cost == "output" and parsed["sensors"] is None:
+        raise ConfigError("control.cost", "output needs a `sensors` section", control.cost)
+    if control.compensator == "reduced" and control.order > grid.n[0]:
+        key = "control.order" if _written(data, "control.order") else "control.compensator"
+        raise ConfigError(key, f"reduced needs control.order <= grid.n = {grid.n[0]} (the order is "
+                          f"{control.order})", control.order if key == "control.order" else "reduced")
+    if control.t_off is not None and not control.t_off > control.t_on:
+        raise ConfigError("control.t_off", f"must be > control.t_on = {control.t_on:g}", control.t_off)
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -384,6 +427,9 @@ def load_config(source, base_dir=None, overrides=None):
             parsed["output"] = _section(data, "output", OUTPUT, Output)
         elif key == "forcing":
             parsed["forcing"] = _section(data, "forcing", FORCING, Forcing) if data.get("forcing") is not None else None
+        elif key in OPTIONAL_SECTIONS:
+            schema, cls = OPTIONAL_SECTIONS[key]
+            parsed[key] = _section(data, key, schema, cls) if data.get(key) is not None else None
         elif key == "limits":
             parsed["limits"] = _section(data, "limits", LIMITS, Limits)
 
@@ -400,6 +446,7 @@ def load_config(source, base_dir=None, overrides=None):
     parsed["output"] = Output(**{**output.__dict__, "every": every, "fields": fields_})
     if parsed["forcing"] is not None and grid.basis == "fourier":
         raise ConfigError("forcing", "white-noise forcing is available on hermite and chebyshev grids", "fourier")
+    _check_control(data, parsed, grid)
     return Config(base_dir=str(base_dir or "."), **parsed)
 
 
@@ -437,8 +484,9 @@ def to_dict(cfg):
     data["initial"] = {"kind": cfg.initial.kind, **_section_dict(cfg.initial, INITIAL_KINDS[cfg.initial.kind])}
     data["time"] = _section_dict(cfg.time)
     data["output"] = _section_dict(cfg.output)
-    if cfg.forcing is not None:
-        data["forcing"] = _section_dict(cfg.forcing)
+    for key in OPTIONAL_SECTIONS:
+        if getattr(cfg, key) is not None:
+            data[key] = _section_dict(getattr(cfg, key))
     if cfg.limits != Limits():
         data["limits"] = _section_dict(cfg.limits)
     return data
