@@ -290,6 +290,12 @@ def _check_control(data, parsed, grid):
     control = parsed["control"]
     if control is None:
         return
+    if parsed["forcing"] is not None:
+        raise ConfigError("forcing", "a closed-loop run (control:) is driven by its `disturbances`; give the noise "
+                          "sources there instead of a forcing section", "white_noise", show_value=False)
+    if parsed["time"].rtol is not None:
+        raise ConfigError("control", "a closed-loop run needs fixed steps (the compensator is discretised over "
+                          "time.dt): remove time.rtol", parsed["time"].rtol)
     if control.compensator != "none" and parsed["actuators"] is None:
         raise ConfigError("control.compensator", f"{control.compensator} needs an `actuators` section",
                           control.compensator)
