@@ -14,7 +14,7 @@ import os
 import sys
 
 from cgle._version import __version__
-from cgle.cli import example
+from cgle.cli import control, example
 from cgle.cli.files import cmd_analyze, cmd_info, cmd_plot, cmd_repair
 from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, error, progress_display
 from cgle.cli.run import cmd_run, cmd_validate
@@ -102,6 +102,7 @@ def build_parser():
     _quiet(p)
     p.set_defaults(func=cmd_stability)
 
+    control.add_parser(sub, _overrides, _quiet)
     example.add_parser(sub)
     return parser
 

@@ -16,7 +16,6 @@ import numpy as np
 from cgle._version import __version__
 from cgle.config import dump_yaml, load_config, physics_hash_data
 from cgle.config.attributes import config_attributes
-from cgle.control.simulation import make_closed_loop, plant_config
 from cgle.errors import BlowUp
 from cgle.integrate import StopRequested, integrate
 from cgle.io import DiskFull, Locked, OutputError, TrajectoryWriter, WriterLock, check_free_space, open_trajectory
@@ -176,14 +175,19 @@ def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_sign
     else:
         _check_existing(path, overwrite)
     check_free_space(path, needs.disk)
-    # a closed-loop run with control.plant linear drops the cubic term
-    prob = build_problem(plant_config(cfg))
+    if cfg.control is not None:  # imported here: only closed-loop runs load cgle.control
+        from cgle.control.simulation import make_closed_loop, plant_config
+
+        # a closed-loop run with control.plant linear drops the cubic term
+        prob = build_problem(plant_config(cfg))
+    else:
+        prob = build_problem(cfg)
     # NumPy or numba kernels, from the work the run will do (the same choice on resume)
     kernels.choose(int(np.prod(prob.shape)), cfg.time.t_end / cfg.time.dt)
     stepper = make_stepper(cfg.time.scheme, prob, rtol=cfg.time.rtol, atol=cfg.time.atol)
     forcing = make_forcing(cfg.forcing, prob)
     # the compensator, disturbances and sensor noise of a closed-loop run (control:)
-    loop = make_closed_loop(cfg, prob)
+    loop = None if cfg.control is None else make_closed_loop(cfg, prob)
     layout = _checkpoint_layout(prob, stepper, forcing, loop)
     dt = cfg.time.dt
     frames_per_checkpoint = int(round((cfg.output.checkpoint_every or cfg.output.every) / cfg.output.every))
