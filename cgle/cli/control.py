@@ -69,7 +69,7 @@ def cmd_control(args: argparse.Namespace) -> int:
         ratio = rep.open_energy / rep.closed_energy if rep.closed_energy > 0 else float("inf")
         print(f"mean energy E[q^H M q]: uncontrolled {rep.open_energy:.6g}, LQG {rep.closed_energy:.6g} "
               f"(reduced {ratio:.3g}x)")
-        print(f"Hankel singular values (actuator -> sensor): "
+        print("Hankel singular values (actuator -> sensor): "
               + ", ".join(f"{s:.4e}" for s in rep.hsv))
     else:
         print(f"mean energy E[q^H M q]: uncontrolled unbounded (globally unstable), LQG {rep.closed_energy:.6g}")

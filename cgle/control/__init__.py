@@ -41,7 +41,7 @@ _API = {
     "control_report": "report",
 }
 
-__all__ = sorted(_API)
+__all__ = sorted(_API)  # noqa: PLE0605 (the names are the keys of _API)
 
 
 def __getattr__(name):
