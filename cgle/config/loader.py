@@ -19,7 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from cgle.config.fields import ConfigError, choice, format_complex, name_text
+from cgle.config.control_rules import check_control
+from cgle.config.fields import ConfigError, choice, format_complex, name_text, written
 from cgle.config.schema import (
     ACTUATORS,
     CONTROL,
@@ -168,21 +169,11 @@ def _parse_equation(data):
 # --------------------------------------------------------------------------- relations
 
 
-def _written(data, dotted):
-    """Whether the user wrote the dotted key."""
-    node = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
-
-
 def _equation_key(data, flow):
     return "flow.mu2" if flow is not None else "equation.mu"
 
 
-def _as_written(data, flow, mu):
+def _aswritten(data, flow, mu):
     """The user's own value of the key that sets mu(x), for an error message."""
     if flow is not None:
         return data["flow"].get("mu2", flow.mu2)
@@ -194,16 +185,16 @@ def _check_grid_against_equation(data, flow, equation, grid):
     if grid.basis == "fourier" and any(c != 0 for c in mu[1:]):
         raise ConfigError(_equation_key(data, flow),
                           "must be a constant on a periodic (fourier) grid: mu(x) = mu0, one entry",
-                          _as_written(data, flow, mu))
+                          _aswritten(data, flow, mu))
     if grid.basis == "hermite" and grid.scale in ("auto", "ilak"):
         c2 = -mu[2] if len(mu) >= 3 else 0j
         if (len(mu) > 3 and any(c != 0 for c in mu[3:])) or c2 == 0:
-            if _written(data, "grid.scale"):
+            if written(data, "grid.scale"):
                 raise ConfigError("grid.scale", f"'{grid.scale}' needs mu(x) = c1 - c2 x^2 with c2 != 0; give a "
                                   "number instead", grid.scale)
             raise ConfigError(_equation_key(data, flow), f"must be c1 - c2 x^2 with c2 != 0 for the default "
                               f"grid.scale '{grid.scale}' of a hermite grid; or give grid.scale a number",
-                              _as_written(data, flow, mu))
+                              _aswritten(data, flow, mu))
 
 
 def _complete_initial(values, grid):
@@ -278,38 +269,6 @@ def _check_time_grid(time, output):
 OPTIONAL_SECTIONS = {"forcing": (FORCING, Forcing), "actuators": (ACTUATORS, Actuators),
                      "sensors": (SENSORS, Sensors), "disturbances": (DISTURBANCES, Disturbances),
                      "control": (CONTROL, Control)}
-
-
-def _check_control(data, parsed, grid):
-    """Inputs, outputs and the compensator: collocation grids only; a compensator needs
-    what it acts through and what it reads."""
-    for key in ("actuators", "sensors", "disturbances", "control"):
-        if parsed[key] is not None and grid.basis == "fourier":
-            raise ConfigError(key, "inputs, outputs and control are available on hermite and chebyshev grids",
-                              "fourier")
-    control = parsed["control"]
-    if control is None:
-        return
-    if parsed["forcing"] is not None:
-        raise ConfigError("forcing", "a closed-loop run (control:) is driven by its `disturbances`; give the noise "
-                          "sources there instead of a forcing section", "white_noise", show_value=False)
-    if parsed["time"].rtol is not None:
-        raise ConfigError("control", "a closed-loop run needs fixed steps (the compensator is discretised over "
-                          "time.dt): remove time.rtol", parsed["time"].rtol)
-    if control.compensator != "none" and parsed["actuators"] is None:
-        raise ConfigError("control.compensator", f"{control.compensator} needs an `actuators` section",
-                          control.compensator)
-    if control.compensator in ("lqg", "reduced") and parsed["sensors"] is None:
-        raise ConfigError("control.compensator", f"{control.compensator} needs a `sensors` section",
-                          control.compensator)
-    if control.cost == "output" and parsed["sensors"] is None:
-        raise ConfigError("control.cost", "output needs a `sensors` section", control.cost)
-    if control.compensator == "reduced" and control.order > grid.n[0]:
-        key = "control.order" if _written(data, "control.order") else "control.compensator"
-        raise ConfigError(key, f"reduced needs control.order <= grid.n = {grid.n[0]} (the order is "
-                          f"{control.order})", control.order if key == "control.order" else "reduced")
-    if control.t_off is not None and not control.t_off > control.t_on:
-        raise ConfigError("control.t_off", f"must be > control.t_on = {control.t_on:g}", control.t_off)
 
 
 # --------------------------------------------------------------------------- reading
@@ -445,14 +404,14 @@ def load_config(source, base_dir=None, overrides=None):
     parsed["initial"] = _complete_initial(parsed["initial"], grid)
     every = _check_time_grid(parsed["time"], output)
     fields_ = output.fields
-    if not _written(data, "output.fields") and grid.basis == "fourier":
+    if not written(data, "output.fields") and grid.basis == "fourier":
         fields_ = fields_ + ("diagnostics",)  # mean |A|^2, defects, correlation length per frame
     if "diagnostics" in fields_ and grid.basis != "fourier":
         raise ConfigError("output.fields", "diagnostics are computed on fourier grids only", list(fields_))
     parsed["output"] = Output(**{**output.__dict__, "every": every, "fields": fields_})
     if parsed["forcing"] is not None and grid.basis == "fourier":
         raise ConfigError("forcing", "white-noise forcing is available on hermite and chebyshev grids", "fourier")
-    _check_control(data, parsed, grid)
+    check_control(data, parsed, grid)
     return Config(base_dir=str(base_dir or "."), **parsed)
 
 
