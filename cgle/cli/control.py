@@ -73,7 +73,8 @@ def cmd_control(args: argparse.Namespace) -> int:
               + ", ".join(f"{s:.4e}" for s in rep.hsv))
     else:
         print(f"mean energy E[q^H M q]: uncontrolled unbounded (globally unstable), LQG {rep.closed_energy:.6g}")
-        print("Hankel singular values: not defined for an unstable plant")
+        print(f"Hankel singular values of the stable part ({rep.unstable} unstable mode(s) kept apart): "
+              + ", ".join(f"{s:.4e}" for s in rep.hsv))
     if rep.reduced:
         red = rep.reduced
         print(f"reduced LQG (order {red['order']}): loop {_eig_line(red['closed_loop'])}; H2 {red['h2']:.6g}, "

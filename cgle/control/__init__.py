@@ -7,17 +7,18 @@ energy cost (:mod:`cgle.control.statespace` states the transformation).
 =================  ===============================================================
 ``statespace``     (A, B, C, B_d, V) of a config: Gaussian actuators, sensors, noise
 ``riccati``        Riccati and Lyapunov solves with residual checks
-``lqg``            LQR, Kalman filter, LQG compensator, zero-order-hold discretisation
+``feedback``       LQR, Kalman filter, LQG compensator, zero-order-hold discretisation
 ``closed_loop``    closed-loop matrices, spectra, H2 norms, stationary energies
 ``reduction``      balanced truncation (square-root), Hankel values, reduced LQG
-``bpod``           balanced POD from impulse-response snapshots (Rowley 2005)
+``snapshots``      balanced POD from impulse-response snapshots (Rowley 2005)
 ``galerkin``       a Galerkin model of the nonlinear equation on balanced modes
 ``placement``      H2-optimal actuator/sensor positions and the heuristics
 ``simulation``     the compensator inside ``cgle run`` (a ``control:`` section)
 ``report``         what ``cgle control CONFIG`` prints
 =================  ===============================================================
 
-The names below load their module on first use (PEP 562).
+The names below load their module on first use (PEP 562); no module is named like a
+function it exports, so ``cgle.control.lqg`` is always the function.
 """
 
 import importlib
@@ -27,13 +28,13 @@ _API = {
     "LinearSystem": "statespace", "StateSpace": "statespace", "state_space": "statespace",
     "from_problem": "statespace", "gaussian": "statespace",
     "SolverError": "riccati", "care": "riccati", "lyapunov": "riccati",
-    "lqr": "lqg", "lqr_gain": "lqg", "kalman": "lqg", "kalman_gain": "lqg", "lqg": "lqg",
-    "Compensator": "lqg", "cost_matrix": "lqg",
+    "lqr": "feedback", "lqr_gain": "feedback", "kalman": "feedback", "kalman_gain": "feedback", "lqg": "feedback",
+    "Compensator": "feedback", "cost_matrix": "feedback", "discretise": "feedback",
     "lqg_loop": "closed_loop", "state_feedback_loop": "closed_loop", "eigenvalues": "closed_loop",
     "h2_norm": "closed_loop", "mean_energy": "closed_loop",
     "ReducedModel": "reduction", "gramians": "reduction", "hankel_singular_values": "reduction",
     "balanced_truncation": "reduction", "hinf_error": "reduction", "reduced_lqg": "reduction",
-    "bpod": "bpod",
+    "bpod": "snapshots", "impulse_snapshots": "snapshots", "split": "unstable",
     "GalerkinModel": "galerkin", "galerkin_model": "galerkin",
     "lqg_cost": "placement", "lqg_cost_gradient": "placement", "optimal_placement": "placement",
     "heuristic_placements": "placement",

@@ -1,7 +1,7 @@
 """The plant and its compensator together: closed-loop matrices, spectrum, H2 norms and
 the stationary statistics a closed-loop run should show.
 
-Continuous time (:mod:`cgle.control.lqg` for the notation): the LQG loop has the state
+Continuous time (:mod:`cgle.control.feedback` for the notation): the LQG loop has the state
 [z; xh] and the matrices of :func:`lqg_loop`; full-state feedback u = -K z has
 A - B K. The H2 norm of a stable system (A, B, C) is sqrt(trace(C P C^H)) with
 A P + P A^H + B B^H = 0, and the mean energy of the plant state, E|z|^2 = E[q^H M q],
@@ -26,7 +26,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
-from cgle.control.lqg import Compensator, discretise
+from cgle.control.feedback import Compensator, discretise
 from cgle.control.riccati import discrete_lyapunov, lyapunov
 from cgle.control.statespace import LinearSystem, StateSpace
 from cgle.threads import policed

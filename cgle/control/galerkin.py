@@ -48,8 +48,8 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
-from cgle.control.bpod import bpod
 from cgle.control.reduction import ReducedModel, balanced_truncation
+from cgle.control.snapshots import bpod
 from cgle.control.statespace import LinearSystem, StateSpace
 from cgle.threads import policed
 
@@ -313,7 +313,7 @@ def galerkin_model(ss: StateSpace, r: int, beta: complex | None = None, method: 
         Cubic coefficient; default ``ss.problem.beta`` (0 without a problem).
     method : {"bt", "bpod"}
         Balanced truncation (square-root, exact Gramians) or balanced POD from
-        impulse-response snapshots (:func:`cgle.control.bpod.bpod`).
+        impulse-response snapshots (:func:`cgle.control.snapshots.bpod`).
     t_end, count : float, int
         Snapshot horizon and number of snapshot times; required with ``method="bpod"``.
 

@@ -56,7 +56,7 @@ import scipy.linalg
 import scipy.optimize
 from numpy.typing import ArrayLike
 
-from cgle.control.lqg import kalman_gain, lqr_gain
+from cgle.control.feedback import kalman_gain, lqr_gain
 from cgle.control.riccati import SolverError, lyapunov
 from cgle.control.statespace import LinearSystem, StateSpace, gaussian_derivative
 from cgle.control.unstable import split

@@ -16,21 +16,27 @@ of the Hermitian Gramians, which, unlike a Cholesky factor, exist when a Gramian
 numerically singular (the Gramians of the Ginzburg-Landau system are: their
 eigenvalues fall to roundoff within a few dozen).
 
+An unstable system keeps its unstable modes exactly and only its stable part is balanced
+(:mod:`cgle.control.unstable`).
+
 A reduced LQG compensator (:func:`reduced_lqg`) is the LQG compensator of the balanced
-truncation of the plant with inputs [B, B_d] and outputs C, acting on the full plant
-(Bagheri et al. 2009, sec. 6).
+truncation of the plant with inputs [B, B_d] and outputs [C; Q^(1/2)] (the sensors and
+the cost), acting on the full plant (Bagheri et al. 2009, sec. 6). Its closed-loop H2
+norm tends to the full compensator's as r grows (Bagheri configuration: 3.9518, 3.1634,
+3.15379 at r = 2, 8, 12 against 3.15370).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cgle.control.lqg import Compensator, lqg
+from cgle.control.feedback import Compensator, lqg
 from cgle.control.riccati import lyapunov
 from cgle.control.statespace import LinearSystem, StateSpace
+from cgle.control.unstable import split
 from cgle.threads import policed
 
 
@@ -45,17 +51,20 @@ class ReducedModel(LinearSystem):
     S : ndarray (r, n)
         Rows: the adjoint balanced modes; a = S z, S T = I.
     hsv : ndarray
-        The Hankel singular values (all of them for balanced truncation, the leading
-        ones for balanced POD).
+        The Hankel singular values (all of them for balanced truncation, of the stable
+        part for an unstable system; the leading ones for balanced POD).
+    unstable : int
+        Number of unstable modes kept exactly (the first ``unstable`` states).
     """
 
-    T: np.ndarray = None
-    S: np.ndarray = None
-    hsv: np.ndarray = None
+    T: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    S: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    hsv: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    unstable: int = 0
 
     def discarded(self) -> float:
-        """Sum of the Hankel singular values left out (the bound is twice this)."""
-        return float(np.sum(self.hsv[self.A.shape[0]:]))
+        """Sum of the Hankel singular values left out (the H-infinity error bound is twice this)."""
+        return float(np.sum(self.hsv[self.A.shape[0] - self.unstable:]))
 
 
 @policed
@@ -100,7 +109,8 @@ def hankel_singular_values(sys: LinearSystem) -> np.ndarray:
     """The Hankel singular values sqrt(eig(P Q)) of a stable system, decreasing.
 
     Computed as the singular values of Z_o^H Z_c (square-root factors of the Gramians),
-    padded with zeros to n entries.
+    padded with zeros to n entries. For an unstable system (eigenvalues with Re >= 0),
+    those of its stable part (:mod:`cgle.control.unstable`), n - k entries.
 
     Parameters
     ----------
@@ -111,8 +121,9 @@ def hankel_singular_values(sys: LinearSystem) -> np.ndarray:
     -------
     ndarray (n,)
     """
-    s = _balancing_svd(sys)[3]
-    out = np.zeros(sys.n)
+    stable = split(sys).stable
+    s = _balancing_svd(stable)[3]
+    out = np.zeros(stable.n)
     out[: s.size] = s
     return out
 
@@ -131,29 +142,44 @@ def project(sys: LinearSystem, T: np.ndarray, S: np.ndarray, hsv: np.ndarray) ->
 def balanced_truncation(sys: LinearSystem, r: int) -> ReducedModel:
     """Balanced truncation of order r by the square-root method (module docstring).
 
+    An unstable system keeps its k unstable modes exactly and balances its stable part
+    to order r - k (:mod:`cgle.control.unstable`); the error bound then holds with the
+    Hankel singular values of the stable part.
+
     Parameters
     ----------
     sys : LinearSystem or StateSpace
-        Stable; ``A``, ``B``, ``C``.
+        ``A``, ``B``, ``C``.
     r : int
-        Order, 1 <= r <= the number of nonzero Hankel singular values.
+        Order, k <= r <= k + the number of nonzero Hankel singular values.
 
     Returns
     -------
     ReducedModel
-        ``.A``, ``.B``, ``.C``, the bases ``.T``, ``.S`` and all Hankel singular values ``.hsv``.
+        ``.A``, ``.B``, ``.C``, the bases ``.T``, ``.S``, all Hankel singular values
+        ``.hsv`` and ``.unstable`` = k.
     """
-    Zc, Zo, U, s, Vh = _balancing_svd(sys)
+    parts = split(sys)
+    k = parts.k
+    Zc, Zo, U, s, Vh = _balancing_svd(parts.stable)
     positive = int(np.sum(s > s[0] * np.finfo(float).eps)) if s.size else 0
-    if not 1 <= r <= positive:
-        raise ValueError(f"the order must be between 1 and {positive}, the number of nonzero Hankel singular "
-                         f"values (got {r})")
-    scale = 1 / np.sqrt(s[:r])
-    T = Zc @ Vh[:r].conj().T * scale
-    S = (U[:, :r].conj().T @ Zo.conj().T) * scale[:, None]
-    hsv = np.zeros(sys.n)
+    if not max(k, 1) <= r <= k + positive:
+        what = f"{k} unstable mode(s) kept exactly plus at most " if k else "between 1 and "
+        raise ValueError(f"the order must be {what}{positive}, the number of nonzero Hankel singular "
+                         f"values{' of the stable part' if k else ''} (got {r})")
+    rs = r - k
+    scale = 1 / np.sqrt(s[:rs])
+    # the stable part's balancing bases, in the coordinates of parts.stable
+    Ts = Zc @ Vh[:rs].conj().T * scale
+    Ss = (U[:, :rs].conj().T @ Zo.conj().T) * scale[:, None]
+    # back to the coordinates of sys: z = V_u x_u + V_s x_s, x_u = S_u z, x_s = S_s z
+    T = np.hstack([parts.V_u, parts.V_s @ Ts])
+    S = np.vstack([parts.S_u, Ss @ parts.S_s])
+    hsv = np.zeros(parts.stable.n)
     hsv[: s.size] = s
-    return project(sys, T, S, hsv)
+    red = project(sys, T, S, hsv)
+    red.unstable = k
+    return red
 
 
 @policed
@@ -176,15 +202,16 @@ def hinf_error(full: LinearSystem, reduced: LinearSystem, omegas: ArrayLike) -> 
 def reduced_lqg(ss: StateSpace, r: int, Q: ArrayLike | None = None, R: ArrayLike = 1.0) -> Compensator:
     """An LQG compensator of order r designed on the balanced truncation of the plant.
 
-    The plant (A, [B, B_d], C) is balanced and truncated to (A_r, [B_r, B_d,r], C_r);
-    the cost on the reduced state a (z ~ T a) is T^H Q T, the process noise B_d,r B_d,r^H,
-    the sensor noise that of ``ss``. The compensator reads the full plant's sensors and
+    The plant with inputs [B, B_d] and outputs [C; Q^(1/2)] (sensors and cost) is balanced
+    and truncated to (A_r, [B_r, B_d,r], [C_r; Q_r^(1/2)]); the cost on the reduced state
+    a (z ~ T a) is Q_r = T^H Q T, the process noise B_d,r B_d,r^H, the sensor noise that
+    of ``ss``. The compensator reads the full plant's sensors and
     drives its actuators.
 
     Parameters
     ----------
     ss : StateSpace
-        Stable plant.
+        The plant (an unstable one keeps its unstable modes exactly in the design model).
     r : int
         Order.
     Q, R : optional
@@ -195,11 +222,16 @@ def reduced_lqg(ss: StateSpace, r: int, Q: ArrayLike | None = None, R: ArrayLike
     Compensator
         ``kind`` "reduced"; its states are the balanced coordinates.
     """
-    m = ss.B.shape[1]
-    joint = LinearSystem(ss.A, np.hstack([ss.B, ss.B_d]), ss.C)
-    red = balanced_truncation(joint, r)
+    m, p = ss.B.shape[1], ss.C.shape[0]
     Qf = np.eye(ss.n) if Q is None else np.asarray(Q, dtype=complex) * (np.eye(ss.n) if np.ndim(Q) == 0 else 1)
-    design = StateSpace(A=red.A, B=red.B[:, :m], C=red.C, B_d=red.B[:, m:], V=ss.V)
-    comp = lqg(design, Q=red.T.conj().T @ Qf @ red.T, R=R)
+    # the cost output Q^(1/2) z is an output of the balanced system too: balancing the
+    # sensors alone keeps what the sensors see, not the energy the compensator must lower
+    lam, V = np.linalg.eigh((Qf + Qf.conj().T) / 2)
+    Qh = (V * np.sqrt(np.clip(lam, 0, None))) @ V.conj().T
+    joint = LinearSystem(ss.A, np.hstack([ss.B, ss.B_d]), np.vstack([ss.C, Qh]))
+    red = balanced_truncation(joint, r)
+    design = StateSpace(A=red.A, B=red.B[:, :m], C=red.C[:p], B_d=red.B[:, m:], V=ss.V)
+    cost = red.C[p:]
+    comp = lqg(design, Q=cost.conj().T @ cost, R=R)
     comp.kind = "reduced"
     return comp

@@ -30,7 +30,7 @@ import numpy as np
 from cgle import progress
 from cgle.config.schema import Control
 from cgle.control.closed_loop import eigenvalues, h2_norm, lqg_loop, mean_energy, state_feedback_loop
-from cgle.control.lqg import Compensator, cost_matrix, lqg
+from cgle.control.feedback import Compensator, cost_matrix, lqg
 from cgle.control.reduction import hankel_singular_values, reduced_lqg
 from cgle.control.riccati import lyapunov
 from cgle.control.statespace import StateSpace, state_space
@@ -53,8 +53,10 @@ class ControlReport:
         Leading eigenvalues of A.
     stable : bool
         Whether every eigenvalue of A has Re < 0.
-    hsv : ndarray or None
-        Hankel singular values of (A, B, C) (None when A is unstable).
+    unstable : int
+        Number of eigenvalues of A with Re >= 0.
+    hsv : ndarray
+        Hankel singular values of (A, B, C) (of its stable part when A is unstable).
     open_energy : float or None
         Stationary E[q^H M q] without control (None when A is unstable).
     feedback, estimator, closed_loop : ndarray
@@ -76,7 +78,8 @@ class ControlReport:
     compensator: Compensator
     open_loop: np.ndarray
     stable: bool
-    hsv: np.ndarray | None
+    unstable: int
+    hsv: np.ndarray
     open_energy: float | None
     feedback: np.ndarray
     estimator: np.ndarray
@@ -94,8 +97,7 @@ class ControlReport:
                "gain_kernel": self.gain_kernel, "estimator_kernel": self.estimator_kernel,
                "open_loop": self.open_loop, "closed_loop": self.closed_loop, "feedback": self.feedback,
                "estimator": self.estimator}
-        if self.hsv is not None:
-            out["hsv"] = self.hsv
+        out["hsv"] = self.hsv
         return out
 
 
@@ -136,9 +138,10 @@ def control_report(cfg: Any, k: int = 5, hsv: int = 10) -> ControlReport:
         bar.advance()
         open_loop = eigenvalues(ss.A)
         stable = bool(open_loop[0].real < 0)
-        hankel = open_energy = None
+        open_energy = None
+        # for an unstable plant, the values of its stable part
+        hankel = hankel_singular_values(ss.plant())[:hsv]
         if stable:
-            hankel = hankel_singular_values(ss.plant())[:hsv]
             if ss.B_d.shape[1]:
                 open_energy = float(np.trace(lyapunov(ss.A, ss.W).X).real)
             else:
@@ -162,7 +165,8 @@ def control_report(cfg: Any, k: int = 5, hsv: int = 10) -> ControlReport:
         bar.advance()
     sw = ss.sqrt_weights
     return ControlReport(
-        ss=ss, control=c, compensator=comp, open_loop=open_loop[:k], stable=stable, hsv=hankel,
+        ss=ss, control=c, compensator=comp, open_loop=open_loop[:k], stable=stable,
+        unstable=int(np.sum(open_loop.real >= 0)), hsv=hankel,
         open_energy=open_energy, feedback=eigenvalues(ss.A - ss.B @ comp.K, k),
         estimator=eigenvalues(comp.A_est, k), closed_loop=eigenvalues(loop.A, k), h2_lqr=h2_lqr, h2_lqg=h2_lqg,
         closed_energy=closed_energy,

@@ -31,9 +31,8 @@ from typing import Any
 import numpy as np
 
 from cgle.control.closed_loop import _sqrtm
-from cgle.control.lqg import Compensator, discretise, lqg, lqr_gain
+from cgle.control.feedback import Compensator, cost_matrix, discretise, lqg, lqr_gain
 from cgle.control.reduction import reduced_lqg
-from cgle.control.lqg import cost_matrix
 from cgle.control.statespace import StateSpace, state_space
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from cgle.config import load_config
 from cgle.control.closed_loop import h2_norm, lqg_loop
-from cgle.control.lqg import lqg
+from cgle.control.feedback import lqg
 from cgle.control.placement import Placement, heuristic_placements, lqg_cost, lqg_cost_gradient, optimal_placement
 from cgle.control.statespace import from_problem
 from cgle.problem import build_problem

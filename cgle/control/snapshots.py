@@ -60,6 +60,20 @@ def impulse_snapshots(A: np.ndarray, B: np.ndarray, t_end: float, count: int) ->
     return np.hstack(columns)
 
 
+def _compress(X: np.ndarray) -> np.ndarray:
+    """A factor with at most n columns and the same X X^H: U diag(s) from the thin SVD of X.
+
+    With X = U s W^H, Y^H X = (Y^H U s) W^H, so the SVD of Y^H (U s) gives the same
+    singular values and, through X V = (U s) V', the same bases T and S: the result of
+    :func:`bpod` is unchanged, but its SVD is of an n x n matrix instead of a
+    (p count) x (m count) one (count^3 work for long snapshot series).
+    """
+    if X.shape[1] <= X.shape[0]:
+        return X
+    U, s, _ = np.linalg.svd(X, full_matrices=False)
+    return U * s
+
+
 @policed
 def bpod(sys: LinearSystem, r: int, t_end: float, count: int) -> ReducedModel:
     """Balanced POD of order r from ``count`` direct and adjoint snapshots on [0, t_end].
@@ -80,8 +94,8 @@ def bpod(sys: LinearSystem, r: int, t_end: float, count: int) -> ReducedModel:
     ReducedModel
         ``.hsv`` holds the singular values of Y^H X (approximate Hankel singular values).
     """
-    X = impulse_snapshots(sys.A, sys.B, t_end, count)
-    Y = impulse_snapshots(sys.A.conj().T, sys.C.conj().T, t_end, count)
+    X = _compress(impulse_snapshots(sys.A, sys.B, t_end, count))
+    Y = _compress(impulse_snapshots(sys.A.conj().T, sys.C.conj().T, t_end, count))
     U, s, Vh = np.linalg.svd(Y.conj().T @ X, full_matrices=False)
     if not 1 <= r <= int(np.sum(s > s[0] * np.finfo(float).eps)):
         raise ValueError(f"the order must be at least 1 and at most the rank of the snapshot product (got {r})")
