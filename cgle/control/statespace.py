@@ -26,6 +26,7 @@ E[d(t) d(s)^H] = I delta(t - s) and E[n(t) n(s)^H] = V delta(t - s), V = diag(no
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,38 @@ def gaussian_derivative(x: ArrayLike, centres: Sequence[float], width: float) ->
     xx = np.asarray(x, dtype=float)[:, None]
     c = np.asarray(centres, dtype=float).reshape(1, -1)
     return 2 * (xx - c) / width**2 * gaussian(x, centres, width)
+
+
+class ResolutionWarning(UserWarning):
+    """An actuator, sensor or disturbance shape narrower than the nodes can integrate."""
+
+
+# a shape whose quadrature integral is off by more than this is reported
+SHAPE_TOLERANCE = 1e-3
+
+
+def check_shapes(x: np.ndarray, weights: np.ndarray, centres: Sequence[float], width: float, key: str) -> None:
+    """Warn (:class:`ResolutionWarning`) when the nodes cannot integrate a Gaussian shape.
+
+    The quadrature integral sum_k w_k exp(-((x_k - c)/width)^2) of a shape well inside the
+    grid must equal sqrt(pi) width; where the node spacing is comparable to the width it
+    does not, and every gain, H2 norm and energy of the system is off by as much (12 %
+    for the energies of the Bagheri set-up on a 100-node grid whose spacing 0.65 exceeds
+    the width 0.4). ``key`` names the config section in the message.
+    """
+    inside = (x.min() + 4 * width, x.max() - 4 * width)
+    for c in centres:
+        if not inside[0] <= c <= inside[1]:
+            continue
+        exact = np.sqrt(np.pi) * width
+        # the integral of the shape by the grid's quadrature
+        error = abs(float(np.sum(weights * np.exp(-(((x - c) / width) ** 2)))) / exact - 1)
+        if error > SHAPE_TOLERANCE:
+            near = np.sort(x[np.argsort(np.abs(x - c))[:2]])
+            warnings.warn(ResolutionWarning(
+                f"{key}.width = {width:g}: the shape at x = {c:g} is integrated {100 * error:.2g} % wrong on this grid "
+                f"(node spacing {near[1] - near[0]:.3g} there); raise grid.n or lower grid.scale until the spacing is "
+                "well below the width"), stacklevel=3)
 
 
 @dataclass
@@ -190,6 +223,10 @@ def from_problem(prob: Problem, actuators: Sequence[float], sensors: Sequence[fl
     w = np.asarray(prob.weights, dtype=float).reshape(-1)
     sw = np.sqrt(w)
     x = np.asarray(prob.x, dtype=float).reshape(-1)
+    check_shapes(x, w, actuators, actuator_width, "actuators")
+    check_shapes(x, w, sensors, sensor_width, "sensors")
+    if B_d is None:
+        check_shapes(x, w, disturbances or (), disturbance_width, "disturbances")
     # A = M^(1/2) L M^(-1/2)
     A = sw[:, None] * np.asarray(prob.L, dtype=complex) / sw[None, :]
     B = (sw[:, None] * gaussian(x, actuators, actuator_width)).astype(complex)
