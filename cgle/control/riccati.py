@@ -83,6 +83,12 @@ def care(A: ArrayLike, B: ArrayLike, Q: ArrayLike, R: ArrayLike) -> Solution:
         raise SolverError(f"the Riccati equation has no stabilising solution ({err})") from None
     X = _hermitian(X)
     XB = X @ B
+    # a stabilising solution makes A - B R^(-1) B^H X stable; when none exists ((A, B) not
+    # stabilisable: an unstable mode no input reaches) the solver returns something else
+    closed = np.max(np.linalg.eigvals(A - B @ np.linalg.solve(R, XB.conj().T)).real)
+    if not closed < 0:
+        raise SolverError(f"the Riccati equation has no stabilising solution: (A, B) is not stabilisable (the "
+                          f"closed loop keeps a growth rate {closed:.6g} >= 0; an unstable mode that no input reaches)")
     quadratic = XB @ np.linalg.solve(R, XB.conj().T)
     AX = A.conj().T @ X
     res = AX + AX.conj().T - quadratic + Q
