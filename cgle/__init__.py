@@ -35,7 +35,7 @@ _API = {
     "repair": "cgle.io",
 }
 # subpackages reachable as attributes of ``cgle``
-_SUBMODULES = ("analysis", "config", "io", "matrix", "plots", "problem", "spectral", "stability",
+_SUBMODULES = ("analysis", "config", "control", "io", "matrix", "plots", "problem", "spectral", "stability",
                "steppers", "workflow")
 
 __all__ = ["__version__", "build", *_API, *_SUBMODULES]

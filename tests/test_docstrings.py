@@ -70,7 +70,7 @@ TYPED = (
     "cgle.analysis", "cgle.plots", "cgle.integrate", "cgle.errors", "cgle.config.fields", "cgle.config.schema",
     "cgle.config.reference", "cgle.problem.modes", "cgle.problem.initial", "cgle.problem.forcing",
     "cgle.workflow.sweep_file", "cgle.workflow.manifest", "cgle.workflow.sweep", "cgle.workflow.sweep_worker",
-    "cgle.cli",
+    "cgle.cli", "cgle.control", "cgle.config.control_rules",
 )
 
 

@@ -2,7 +2,8 @@
 
 Each notebook asserts its own checks against mathematics (inspect_run: eigenvalues vs the
 analytic Hermite spectrum, energy decay rate vs 2 Re lambda_0, phase rate vs Im lambda_0,
-profile vs the global mode; regimes: our linkage vs scipy's, flat clusters, regimes), so a
+profile vs the global mode; regimes: our linkage vs scipy's, flat clusters, regimes; control:
+run energies vs the Lyapunov means, the rms reduction, the H2-optimal placement), so a
 notebook that executes is one whose checks pass. The run files go under pytest's tmp_path
 through CGLE_RUN (the notebooks run the config themselves when the file is missing), so
 nothing is written into runs/.
@@ -34,7 +35,7 @@ def stream_text(nb):
 
 
 def test_committed_without_outputs():
-    for name in ("inspect_run.ipynb", "regimes.ipynb"):
+    for name in ("inspect_run.ipynb", "regimes.ipynb", "control.ipynb"):
         nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
         assert nb.metadata["kernelspec"]["name"] == "python3"
         for cell in nb.cells:
@@ -59,3 +60,13 @@ def test_regimes_executes(tmp_path, monkeypatch):
     text = stream_text(nb)
     assert "the same flat clusters from our tree and from scipy's: True" in text
     assert "final regime 3 starts at t = " in text
+
+
+def test_control_executes_and_agrees_with_the_lyapunov_means(tmp_path, monkeypatch):
+    run_file = tmp_path / "bagheri_lqg.h5"
+    nb = execute("control.ipynb", run_file, monkeypatch)
+    assert run_file.is_file()
+    text = stream_text(nb)
+    # the notebook asserts |z| < 4 for both windows, the rms factor and the placement order
+    assert "reduced" in text and "by control" in text
+    assert "optimal" in text and "global mode" in text

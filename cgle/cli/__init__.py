@@ -12,14 +12,17 @@ Every command runs under the thread policy of :mod:`cgle.threads` (``--threads N
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from cgle._version import __version__
-from cgle.cli import example
+from cgle.cli import control, example
 from cgle.cli.files import cmd_analyze, cmd_info, cmd_plot, cmd_repair
 from cgle.cli.messages import EXIT_FAILED, EXIT_USAGE, error, progress_display
 from cgle.cli.run import cmd_run, cmd_validate
 from cgle.cli.study import cmd_stability, cmd_sweep, cmd_sweep_plot
+
+_PYTHON_SHOWWARNING = warnings.showwarning
 
 
 def _overrides(p, what="the config"):
@@ -104,12 +107,23 @@ def build_parser() -> argparse.ArgumentParser:
     _quiet(p)
     p.set_defaults(func=cmd_stability)
 
+    control.add_parser(sub, _overrides, _quiet)
     example.add_parser(sub)
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """cgle's own warnings as one line ``cgle: warning: ...``; others as Python shows them."""
+    if f"{os.sep}cgle{os.sep}" in filename:
+        print(f"cgle: warning: {message}", file=sys.stderr)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cgle`` command line; returns the exit status."""
+    warnings.showwarning = _show_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     from cgle import progress, threads

@@ -9,12 +9,29 @@ key path, the rule and the offending value::
 
 from cgle.config.fields import ConfigError, format_complex
 from cgle.config.loader import Config, apply_overrides, load_config, read_yaml, to_dict, with_values
-from cgle.config.schema import TOP_LEVEL, Equation, Flow, Forcing, Grid, Initial, Limits, Output, Time
+from cgle.config.schema import (
+    TOP_LEVEL,
+    Actuators,
+    Control,
+    Disturbances,
+    Equation,
+    Flow,
+    Forcing,
+    Grid,
+    Initial,
+    Limits,
+    Output,
+    Sensors,
+    Time,
+)
 from cgle.config.serialize import dump_yaml, physics_hash_data
 
 __all__ = [
+    "Actuators",
     "Config",
     "ConfigError",
+    "Control",
+    "Disturbances",
     "Equation",
     "Flow",
     "Forcing",
@@ -22,6 +39,7 @@ __all__ = [
     "Initial",
     "Limits",
     "Output",
+    "Sensors",
     "Time",
     "TOP_LEVEL",
     "apply_overrides",

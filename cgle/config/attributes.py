@@ -13,7 +13,8 @@ Names (netCDF has neither complex numbers nor booleans):
   ``cd``, ``mu0``, ``mu2``;
 - every other key as ``<section>_<key>``: ``grid_basis``, ``grid_n``, ``time_dt``,
   ``initial_amplitude_real`` / ``_imag`` (complex values split the same way),
-  ``output_every``, ``forcing_x0``, ``limits_max_steps``, ...; booleans as 0 / 1,
+  ``output_every``, ``forcing_x0``, ``actuators_x0`` (an array), ``control_R``,
+  ``limits_max_steps``, ...; booleans as 0 / 1,
   lists as arrays; a key whose value is "not set" (None) is left out.
 
 :func:`config_from_attributes` rebuilds the same :class:`~cgle.config.Config`.
@@ -24,11 +25,12 @@ from dataclasses import fields
 import numpy as np
 
 from cgle.config.loader import GRID_KEYS, load_config, to_dict
-from cgle.config.schema import INITIAL_KINDS, Forcing, Limits, Output, Time
+from cgle.config.schema import INITIAL_KINDS, Actuators, Control, Disturbances, Forcing, Limits, Output, Sensors, Time
 
 EQUATION_KEYS = ("nu", "gamma", "mu", "beta")
 FLOW_KEYS = ("U", "cu", "cd", "mu0", "mu2")
-SECTIONS = ("grid", "initial", "time", "output", "forcing", "limits")
+SECTIONS = ("grid", "initial", "time", "output", "forcing", "actuators", "sensors", "disturbances", "control",
+            "limits")
 BOOLEAN_KEYS = {"grid_dealias"}
 
 
@@ -108,7 +110,10 @@ def config_from_attributes(attrs, base_dir="."):
     basis = _plain(attrs.get("grid_basis", "hermite"))
     known = {"grid": set(GRID_KEYS.get(basis, ())), "initial": {"kind", *INITIAL_KINDS.get(kind, ())},
              "time": {f.name for f in fields(Time)}, "output": {f.name for f in fields(Output)},
-             "forcing": {f.name for f in fields(Forcing)}, "limits": {f.name for f in fields(Limits)}}
+             "forcing": {f.name for f in fields(Forcing)}, "limits": {f.name for f in fields(Limits)},
+             **{name: {f.name for f in fields(cls)} for name, cls in
+                (("actuators", Actuators), ("sensors", Sensors), ("disturbances", Disturbances),
+                 ("control", Control))}}
     for section in SECTIONS:
         prefix = f"{section}_"
         # the keys of the section (a file holds other attributes too, e.g. initial_max_abs)

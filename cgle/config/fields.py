@@ -292,3 +292,13 @@ def real_or_choice(parse_real: Parser, *allowed: str) -> Parser:
             raise ConfigError(key, "must be a number or one of " + ", ".join(allowed), value) from None
 
     return parse
+
+
+def written(data: dict, dotted: str) -> bool:
+    """Whether the user wrote the dotted key."""
+    node = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True

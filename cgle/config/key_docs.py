@@ -6,7 +6,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cgle.config.schema import GRID_BASES, INITIAL_KINDS, Equation, Flow, Forcing, Grid, Initial, Limits, Output, Time
+from cgle.config.schema import (
+    GRID_BASES,
+    INITIAL_KINDS,
+    Actuators,
+    Control,
+    Disturbances,
+    Equation,
+    Flow,
+    Forcing,
+    Grid,
+    Initial,
+    Limits,
+    Output,
+    Sensors,
+    Time,
+)
 
 # --------------------------------------------------------------------------- documentation
 # What each key means, for the config reference (cgle.config.reference renders it, and
@@ -79,7 +94,8 @@ class KeyDoc:
 
 
 SECTION_CLASSES = {"equation": Equation, "flow": Flow, "grid": Grid, "initial": Initial, "time": Time,
-                   "output": Output, "forcing": Forcing, "limits": Limits}
+                   "output": Output, "forcing": Forcing, "actuators": Actuators, "sensors": Sensors,
+                   "disturbances": Disturbances, "control": Control, "limits": Limits}
 
 SECTION_DOCS = {
     "name": "The run's name: the default output file is runs/<name>.h5.",
@@ -95,6 +111,15 @@ SECTION_DOCS = {
     "output": "What is written to the trajectory file, and how often.",
     "forcing": "Optional additive white noise f(x) dW/dt with f(x) = sqrt(intensity) "
                "exp(-((x - x0)/width)^2) (Hermite and Chebyshev grids only).",
+    "actuators": "Optional inputs u_j(t) of the control system, acting through Gaussian shapes "
+                 "b_j(x) = exp(-((x - x0_j)/width)^2) (Hermite and Chebyshev grids only; see the control how-to).",
+    "sensors": "Optional outputs y_j = integral of s_j(x) q(x) dx (the quadrature sum), "
+               "s_j(x) = exp(-((x - x0_j)/width)^2), each read with white noise of intensity `noise`.",
+    "disturbances": "Optional independent white-noise sources sqrt(variance) exp(-((x - x0_j)/width)^2) "
+                    "dW_j/dt: the process noise the Kalman filter is designed for, and the noise a "
+                    "closed-loop run is driven by.",
+    "control": "Optional: makes `cgle run` a closed-loop run, the plant and the compensator (LQR, LQG or a "
+               "reduced-order LQG) integrated together; sensor and actuator signals are written as series.",
     "limits": "What a run may ask of the machine: a run that needs more steps, memory or disk is "
               "refused before it starts, with the estimate in the message.",
 }
@@ -242,6 +267,39 @@ KEY_DOCS = (
     KeyDoc("forcing.intensity", "Variance scale: f(x) = sqrt(intensity) exp(-((x - x0)/width)^2).", "real",
            ">= 0", example=0.5, invalid=-1.0),
     KeyDoc("forcing.seed", "Seed of the noise generator (PCG64).", "integer", ">= 0", example=3, invalid=-1),
+    # inputs, outputs, control
+    KeyDoc("actuators.x0", "Centres of the actuator shapes, one per input.", "list of reals", "at least one",
+           example=[-3.0, 1.0], invalid=[]),
+    KeyDoc("actuators.width", "Width of every actuator shape.", "real", "> 0", example=0.4, invalid=0.0),
+    KeyDoc("sensors.x0", "Centres of the sensor shapes, one per output.", "list of reals", "at least one",
+           example=[0.0], invalid="here"),
+    KeyDoc("sensors.width", "Width of every sensor shape.", "real", "> 0", example=0.4, invalid=-0.4),
+    KeyDoc("sensors.noise", "Intensity V of each sensor's white measurement noise: E[n(t) n(s)^*] = V delta(t - s).",
+           "real", "> 0 (the Kalman filter divides by it)", example=0.1, invalid=0.0),
+    KeyDoc("disturbances.x0", "Centres of the disturbance sources.", "list of reals", "at least one",
+           example=[-11.0], invalid=[]),
+    KeyDoc("disturbances.width", "Width of every disturbance source.", "real", "> 0", example=1.6, invalid=0.0),
+    KeyDoc("disturbances.variance", "Intensity of each source: the source is sqrt(variance) times the shape.",
+           "real", ">= 0", example=1.0, invalid=-1.0),
+    KeyDoc("control.compensator", "lqr: full-state feedback u = -K q; lqg: Kalman filter and LQR gain on the "
+           "estimate; reduced: LQG designed on a balanced truncation of order `order`; none: an open-loop run "
+           "that still writes the sensor signals.", "string", allowed=("lqg", "lqr", "reduced", "none"),
+           example="reduced", invalid="pid"),
+    KeyDoc("control.order", "Order of the balanced truncation the reduced compensator is designed on.",
+           "integer", "1 <= order <= grid.n", example=8, invalid=0),
+    KeyDoc("control.R", "Penalty R on the input energy in the LQR cost: integral of z^H Q z + R |u|^2.", "real",
+           "> 0", example=1.0, invalid=0.0),
+    KeyDoc("control.cost", "The state cost Q: the energy of q (Q = identity in energy coordinates) or the sensor "
+           "outputs (Q = C^H C).", "string", allowed=("energy", "output"), example="output", invalid="power"),
+    KeyDoc("control.t_on", "Time the actuators are switched on (the estimator runs from t = 0).", "real", ">= 0",
+           example=250.0, invalid=-1.0),
+    KeyDoc("control.t_off", "Time the actuators are switched off; null: never.", "real or null",
+           "> control.t_on", example=750.0, invalid=-5.0),
+    KeyDoc("control.plant", "linear: the run drops the cubic term (beta = 0), so that its statistics are "
+           "those of the Lyapunov equations; nonlinear: the equation as given.", "string",
+           allowed=("linear", "nonlinear"), example="linear", invalid="affine"),
+    KeyDoc("control.seed", "Seed of the disturbance and sensor noise (PCG64).", "integer", ">= 0", example=5,
+           invalid=-1),
     # limits
     KeyDoc("limits.max_steps", "Largest number of steps a run may take: a fixed-step run needing more "
            "(time.t_end / time.dt) is refused before it starts; an adaptive run (time.rtol) that reaches it stops "

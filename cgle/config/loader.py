@@ -20,16 +20,24 @@ from pathlib import Path
 
 import yaml
 
-from cgle.config.fields import ConfigError, choice, format_complex, name_text
+from cgle.config.control_rules import check_control
+from cgle.config.fields import ConfigError, choice, format_complex, name_text, written
 from cgle.config.schema import (
+    ACTUATORS,
+    CONTROL,
+    DISTURBANCES,
     EQUATION,
     FLOW,
     FORCING,
     INITIAL_KINDS,
     LIMITS,
     OUTPUT,
+    SENSORS,
     TIME,
     TOP_LEVEL,
+    Actuators,
+    Control,
+    Disturbances,
     Equation,
     Flow,
     Forcing,
@@ -37,6 +45,7 @@ from cgle.config.schema import (
     Initial,
     Limits,
     Output,
+    Sensors,
     Time,
 )
 
@@ -59,6 +68,10 @@ class Config:
     time: Time
     output: Output
     forcing: object = None  # Forcing or None
+    actuators: object = None  # Actuators or None (inputs and outputs: cgle.control)
+    sensors: object = None  # Sensors or None
+    disturbances: object = None  # Disturbances or None
+    control: object = None  # Control or None: a closed-loop run
     limits: Limits = field(default_factory=Limits)
     base_dir: str = "."  # directory relative paths in the config refer to
 
@@ -157,21 +170,11 @@ def _parse_equation(data):
 # --------------------------------------------------------------------------- relations
 
 
-def _written(data, dotted):
-    """Whether the user wrote the dotted key."""
-    node = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
-
-
 def _equation_key(data, flow):
     return "flow.mu2" if flow is not None else "equation.mu"
 
 
-def _as_written(data, flow, mu):
+def _aswritten(data, flow, mu):
     """The user's own value of the key that sets mu(x), for an error message."""
     if flow is not None:
         return data["flow"].get("mu2", flow.mu2)
@@ -183,16 +186,16 @@ def _check_grid_against_equation(data, flow, equation, grid):
     if grid.basis == "fourier" and any(c != 0 for c in mu[1:]):
         raise ConfigError(_equation_key(data, flow),
                           "must be a constant on a periodic (fourier) grid: mu(x) = mu0, one entry",
-                          _as_written(data, flow, mu))
+                          _aswritten(data, flow, mu))
     if grid.basis == "hermite" and grid.scale in ("auto", "ilak"):
         c2 = -mu[2] if len(mu) >= 3 else 0j
         if (len(mu) > 3 and any(c != 0 for c in mu[3:])) or c2 == 0:
-            if _written(data, "grid.scale"):
+            if written(data, "grid.scale"):
                 raise ConfigError("grid.scale", f"'{grid.scale}' needs mu(x) = c1 - c2 x^2 with c2 != 0; give a "
                                   "number instead", grid.scale)
             raise ConfigError(_equation_key(data, flow), f"must be c1 - c2 x^2 with c2 != 0 for the default "
                               f"grid.scale '{grid.scale}' of a hermite grid; or give grid.scale a number",
-                              _as_written(data, flow, mu))
+                              _aswritten(data, flow, mu))
 
 
 def _complete_initial(values, grid):
@@ -265,6 +268,11 @@ def _check_time_grid(time, output):
             "output.checkpoint_every", f"must be a whole multiple of output.every = {every:g}", output.checkpoint_every
         )
     return every
+
+
+OPTIONAL_SECTIONS = {"forcing": (FORCING, Forcing), "actuators": (ACTUATORS, Actuators),
+                     "sensors": (SENSORS, Sensors), "disturbances": (DISTURBANCES, Disturbances),
+                     "control": (CONTROL, Control)}
 
 
 # --------------------------------------------------------------------------- reading
@@ -388,6 +396,9 @@ def load_config(source, base_dir=None, overrides=None):
             parsed["output"] = _section(data, "output", OUTPUT, Output)
         elif key == "forcing":
             parsed["forcing"] = _section(data, "forcing", FORCING, Forcing) if data.get("forcing") is not None else None
+        elif key in OPTIONAL_SECTIONS:
+            schema, cls = OPTIONAL_SECTIONS[key]
+            parsed[key] = _section(data, key, schema, cls) if data.get(key) is not None else None
         elif key == "limits":
             parsed["limits"] = _section(data, "limits", LIMITS, Limits)
 
@@ -397,13 +408,14 @@ def load_config(source, base_dir=None, overrides=None):
     parsed["initial"] = _complete_initial(parsed["initial"], grid)
     every = _check_time_grid(parsed["time"], output)
     fields_ = output.fields
-    if not _written(data, "output.fields") and grid.basis == "fourier":
+    if not written(data, "output.fields") and grid.basis == "fourier":
         fields_ = fields_ + ("diagnostics",)  # mean |A|^2, defects, correlation length per frame
     if "diagnostics" in fields_ and grid.basis != "fourier":
         raise ConfigError("output.fields", "diagnostics are computed on fourier grids only", list(fields_))
     parsed["output"] = Output(**{**output.__dict__, "every": every, "fields": fields_})
     if parsed["forcing"] is not None and grid.basis == "fourier":
         raise ConfigError("forcing", "white-noise forcing is available on hermite and chebyshev grids", "fourier")
+    check_control(data, parsed, grid)
     return Config(base_dir=str(base_dir or "."), **parsed)
 
 
@@ -441,8 +453,9 @@ def to_dict(cfg):
     data["initial"] = {"kind": cfg.initial.kind, **_section_dict(cfg.initial, INITIAL_KINDS[cfg.initial.kind])}
     data["time"] = _section_dict(cfg.time)
     data["output"] = _section_dict(cfg.output)
-    if cfg.forcing is not None:
-        data["forcing"] = _section_dict(cfg.forcing)
+    for key in OPTIONAL_SECTIONS:
+        if getattr(cfg, key) is not None:
+            data[key] = _section_dict(getattr(cfg, key))
     if cfg.limits != Limits():
         data["limits"] = _section_dict(cfg.limits)
     return data

@@ -182,6 +182,47 @@ class Forcing(_Section):
 
 
 @dataclass(frozen=True)
+class Actuators(_Section):
+    """Inputs u_j(t) acting through Gaussian shapes b_j(x) = exp(-((x - x0_j)/width)^2)."""
+
+    x0: tuple = (-3.0,)
+    width: float = 0.4
+
+
+@dataclass(frozen=True)
+class Sensors(_Section):
+    """Outputs y_j = integral of s_j(x) q(x) dx, s_j(x) = exp(-((x - x0_j)/width)^2), plus
+    white measurement noise of intensity ``noise``."""
+
+    x0: tuple = (0.0,)
+    width: float = 0.4
+    noise: float = 0.1
+
+
+@dataclass(frozen=True)
+class Disturbances(_Section):
+    """Independent white-noise sources sqrt(variance) exp(-((x - x0_j)/width)^2) dW_j/dt."""
+
+    x0: tuple = (-11.0,)
+    width: float = 1.6
+    variance: float = 1.0
+
+
+@dataclass(frozen=True)
+class Control(_Section):
+    """The compensator of a closed-loop run and its cost (see :mod:`cgle.control`)."""
+
+    compensator: str = "lqg"
+    order: int = 6
+    R: float = 1.0
+    cost: str = "energy"
+    t_on: float = 0.0
+    t_off: object = None  # None: never switched off
+    plant: str = "nonlinear"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class Limits(_Section):
     """What a run may ask of the machine; a run that needs more is refused before it
     starts, with the estimate in the message. "auto": what this machine has now."""
@@ -192,7 +233,8 @@ class Limits(_Section):
 
 
 for _cls, _name in ((Equation, "equation"), (Flow, "flow"), (Grid, "grid"), (Initial, "initial"), (Time, "time"),
-                   (Output, "output"), (Forcing, "forcing"), (Limits, "limits")):
+                   (Output, "output"), (Forcing, "forcing"), (Actuators, "actuators"), (Sensors, "sensors"),
+                   (Disturbances, "disturbances"), (Control, "control"), (Limits, "limits")):
     _cls.section = _name
 
 
@@ -233,6 +275,19 @@ FORCING = {
     "intensity": real(ge=0),
     "seed": integer(ge=0),
 }
+ACTUATORS = {"x0": seq(real()), "width": real(gt=0)}
+SENSORS = {"x0": seq(real()), "width": real(gt=0), "noise": real(gt=0)}
+DISTURBANCES = {"x0": seq(real()), "width": real(gt=0), "variance": real(ge=0)}
+CONTROL = {
+    "compensator": choice("lqg", "lqr", "reduced", "none"),
+    "order": integer(ge=1, le=4000),
+    "R": real(gt=0),
+    "cost": choice("energy", "output"),
+    "t_on": real(ge=0),
+    "t_off": optional(real(ge=0)),
+    "plant": choice("linear", "nonlinear"),
+    "seed": integer(ge=0),
+}
 INITIAL_KINDS = {
     "constant": {"amplitude": amplitude},
     "gaussian": {"amplitude": amplitude, "center": real(), "width": real(gt=0)},
@@ -254,5 +309,7 @@ LIMITS = {
     "max_disk_gb": real_or_choice(real(gt=0), "auto"),
 }
 GRID_BASES = ("hermite", "chebyshev", "fourier")
-TOP_LEVEL = ("name", "equation", "flow", "grid", "initial", "time", "output", "forcing", "limits")
-PARSERS = {Equation: EQUATION, Flow: FLOW, Time: TIME, Output: OUTPUT, Forcing: FORCING, Limits: LIMITS}
+TOP_LEVEL = ("name", "equation", "flow", "grid", "initial", "time", "output", "forcing", "actuators", "sensors",
+             "disturbances", "control", "limits")
+PARSERS = {Equation: EQUATION, Flow: FLOW, Time: TIME, Output: OUTPUT, Forcing: FORCING, Actuators: ACTUATORS,
+           Sensors: SENSORS, Disturbances: DISTURBANCES, Control: CONTROL, Limits: LIMITS}

@@ -155,13 +155,15 @@ def _run(config, output, resume, overwrite, progress, handle_signals):
         lock.release()
 
 
-def _checkpoint_layout(prob, stepper, forcing):
+def _checkpoint_layout(prob, stepper, forcing, loop):
     """Every entry a checkpoint of this run may hold: name -> (shape, dtype)."""
     layout = {"state": (tuple(prob.shape), np.dtype(complex)), "t": ((), np.dtype(float)),
               "step": ((), np.dtype(np.int64)), "dt": ((), np.dtype(float))}
     layout.update({f"stepper.{k}": v for k, v in stepper.checkpoint_layout().items()})
     if forcing is not None:
         layout.update({f"forcing.{k}": ((), np.dtype(f"S{RNG_STATE_BYTES}")) for k in forcing.get_state()})
+    if loop is not None:
+        layout.update({f"{loop.PREFIX}.{k}": v for k, v in loop.checkpoint_layout().items()})
     return layout
 
 
@@ -173,12 +175,20 @@ def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_sign
     else:
         _check_existing(path, overwrite)
     check_free_space(path, needs.disk)
-    prob = build_problem(cfg)
+    if cfg.control is not None:  # imported here: only closed-loop runs load cgle.control
+        from cgle.control.simulation import make_closed_loop, plant_config
+
+        # a closed-loop run with control.plant linear drops the cubic term
+        prob = build_problem(plant_config(cfg))
+    else:
+        prob = build_problem(cfg)
     # NumPy or numba kernels, from the work the run will do (the same choice on resume)
     kernels.choose(int(np.prod(prob.shape)), cfg.time.t_end / cfg.time.dt)
     stepper = make_stepper(cfg.time.scheme, prob, rtol=cfg.time.rtol, atol=cfg.time.atol)
     forcing = make_forcing(cfg.forcing, prob)
-    layout = _checkpoint_layout(prob, stepper, forcing)
+    # the compensator, disturbances and sensor noise of a closed-loop run (control:)
+    loop = None if cfg.control is None else make_closed_loop(cfg, prob)
+    layout = _checkpoint_layout(prob, stepper, forcing, loop)
     dt = cfg.time.dt
     frames_per_checkpoint = int(round((cfg.output.checkpoint_every or cfg.output.every) / cfg.output.every))
 
@@ -188,6 +198,8 @@ def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_sign
         restore(path, stepper, _unprefix(state, "stepper."), "stepper")
         if forcing is not None:
             restore(path, forcing, _unprefix(state, "forcing."), "forcing")
+        if loop is not None:
+            restore(path, loop, _unprefix(state, f"{loop.PREFIX}."), "control")
         step, t = int(state["step"]), float(state["t"])
         initial_max_abs = float(traj.attrs.get("initial_max_abs", np.max(np.abs(prob.to_physical(v)))))
         writer = resumed_writer(path, traj, state, frames, layout, lock)
@@ -222,6 +234,9 @@ def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_sign
         if cfg.initial.kind == "noise":
             attrs["initial_seed"] = cfg.initial.seed
         series = tuple(_diagnostics(prob, q0)) if "diagnostics" in cfg.output.fields else ()
+        if loop is not None:
+            loop.start(v)
+            series += loop.series_names()
         writer = TrajectoryWriter(path, coords, prob.weights, attrs, cfg.output.fields, cfg.output.compression,
                                   series=series, checkpoint_layout=layout, lock=lock,
                                   history=f"created by cgle {__version__}")
@@ -232,11 +247,18 @@ def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_sign
         data.update({f"stepper.{k}": val for k, val in stepper.get_state().items()})
         if forcing is not None:
             data.update({f"forcing.{k}": val for k, val in forcing.get_state().items()})
+        if loop is not None:
+            data.update({f"{loop.PREFIX}.{k}": val for k, val in loop.get_state().items()})
         writer.checkpoint(data)
+
+    diagnosed = "diagnostics" in cfg.output.fields
 
     def write(step, t, state):
         q = prob.to_physical(state)
-        writer.append(t, q, prob.energy(q), _diagnostics(prob, q) if writer.series else None)
+        values = dict(_diagnostics(prob, q)) if diagnosed else {}
+        if loop is not None:
+            values.update(loop.signals())  # the sensor reading at t and the input over the next step
+        writer.append(t, q, prob.energy(q), values or None)
         if (writer.nframes - 1) % frames_per_checkpoint == 0:
             save_checkpoint(step, t, state)
 
@@ -250,7 +272,8 @@ def _run_locked(cfg, path, needs, lock, resume, overwrite, progress, handle_sign
             step, t = integrate(
                 prob, stepper, v, t_end=cfg.time.t_end, dt=dt, every=cfg.output.every, step=step, t=t,
                 max_amplitude2=max_amp**2, on_frame=write, on_step=progress,
-                should_stop=signals.stop_requested, forcing=forcing, max_steps=cfg.limits.max_steps,
+                should_stop=signals.stop_requested, forcing=forcing if loop is None else loop,
+                max_steps=cfg.limits.max_steps,
             )
             # wall time of the time loop alone (frames included), for the summary line
             timing = {"loop_seconds": time.perf_counter() - loop_started, "loop_steps": step - first_step}

@@ -37,6 +37,7 @@ LAYERS = [
     ("cgle.integrate", "The time loop", ("cgle.integrate",)),
     ("cgle.config", "Configuration", ("cgle.config",)),
     ("cgle.analysis", "Analysis: linear stability and run files", ("cgle.analysis", "cgle.stability")),
+    ("cgle.control", "Flow control and model reduction", ("cgle.control",)),
     ("cgle.workflow", "Runs and sweeps", ("cgle.workflow",)),
     ("cgle.plots", "Figures", ("cgle.plots",)),
     ("cgle.cli", "The command line (internals)", ("cgle.cli",)),

@@ -16,6 +16,9 @@ from cgle.config import ConfigError, load_config
 from cgle.config.key_docs import KEY_DOCS, SECTION_DOCS
 from cgle.config.reference import reference_markdown, schemes, written_default, yaml_value
 from cgle.config.schema import (
+    ACTUATORS,
+    CONTROL,
+    DISTURBANCES,
     EQUATION,
     FLOW,
     FORCING,
@@ -23,12 +26,14 @@ from cgle.config.schema import (
     INITIAL_KINDS,
     LIMITS,
     OUTPUT,
+    SENSORS,
     TIME,
     TOP_LEVEL,
     Grid,
 )
 
 SECTION_PARSERS = {"equation": EQUATION, "flow": FLOW, "time": TIME, "output": OUTPUT, "forcing": FORCING,
+                   "actuators": ACTUATORS, "sensors": SENSORS, "disturbances": DISTURBANCES, "control": CONTROL,
                    "limits": LIMITS}
 # allowed values that need another grid than the entry's own context
 NEEDS_BASIS = {("output.fields", "diagnostics"): "fourier"}
@@ -58,8 +63,10 @@ def base_for(doc, basis=None):
     if doc.section == "flow":
         data["flow"] = {} if basis != "fourier" else {"mu2": 0.0}
         del data["equation"]
-    if doc.section == "forcing":
-        data["forcing"] = {}
+    if doc.section in ("forcing", "actuators", "sensors", "disturbances"):
+        data[doc.section] = {}
+    if doc.section == "control":  # a compensator acts through actuators and reads sensors
+        data.update(actuators={}, sensors={}, control={})
     if doc.key in ("time.rtol", "time.atol"):  # tolerances need an adaptive scheme
         data["time"] = {"scheme": "ark436", "t_end": 1.0, "rtol": 1e-6}
     return data
