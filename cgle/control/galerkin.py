@@ -233,7 +233,7 @@ class GalerkinModel:
         """Integrate from a(0) = a0 to t_end with ETDRK4 (order 4; module docstring).
 
         With E = e^(hA), E2 = e^(hA/2), N(t, a) = B u(t) + B_d d(t) - Psi[beta |Phi a|^2 Phi a]
-        and phi functions of hA (of hA/2 for the half steps), one step is
+        and phi functions of hA (of hA/2 for the half steps), one step is::
 
             p  = E2 a_n + (h/2) phi_1(hA/2) N(t_n, a_n)
             s  = E2 a_n + (h/2) phi_1(hA/2) N(t_n + h/2, p)
