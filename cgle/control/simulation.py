@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from cgle.control.closed_loop import _sqrtm
+from cgle.control.closed_loop import _sqrtm, discrete_loop
 from cgle.control.feedback import Compensator, cost_matrix, discretise, lqg, lqr_gain
 from cgle.control.reduction import reduced_lqg
 from cgle.control.statespace import StateSpace, state_space
+from cgle.steppers.precheck import UnstableTimeStep
 
 
 class ClosedLoopForcing:
@@ -90,7 +92,9 @@ class ClosedLoopForcing:
 
     def active(self, k: int) -> bool:
         """Whether the actuators act over step k (from t_k = k h)."""
-        t = k * self.h
+        # t_k = k h rounds below a switching time it equals (3 * 0.3 = 0.8999999999999999):
+        # compare with a tolerance far below a step, so the switch is not a step late
+        t = k * self.h + 1e-9 * self.h
         return self.t_on <= t < self.t_off
 
     def _measure(self, v, noise):
@@ -202,4 +206,52 @@ def make_closed_loop(cfg: Any, prob: Any) -> ClosedLoopForcing | None:
         return None
     ss = state_space(cfg)
     comp, K = design(cfg, ss)
+    if comp is not None or K is not None:
+        check_sampled_loop(ss, comp, K, cfg.time.dt, cfg.time.precheck)
     return ClosedLoopForcing(ss, comp, cfg.time.dt, cfg.control.seed, cfg.control.t_on, cfg.control.t_off, K)
+
+
+def _spectral_radius(ss: StateSpace, comp: Compensator | None, K: np.ndarray | None, h: float) -> float:
+    F, _ = discrete_loop(ss, comp, h, True, K)
+    return float(np.max(np.abs(np.linalg.eigvals(F))))
+
+
+def check_sampled_loop(ss: StateSpace, comp: Compensator | None, K: np.ndarray | None, h: float,
+                       mode: str = "error") -> float:
+    """Refuse (``mode`` "error") or warn ("warn") when the sampled closed loop is unstable.
+
+    The compensator is designed in continuous time but a run holds its input over each
+    step and reads the sensors once per step (:func:`cgle.control.closed_loop.discrete_loop`):
+    a delay of up to one step, which can make a stable design unstable (measured: the LQG
+    loop of the supercritical flow at dt = 0.2 has spectral radius 1.0016). The loop is
+    stable when every eigenvalue of the step matrix F has modulus < 1.
+
+    Returns
+    -------
+    float
+        The spectral radius of F.
+
+    Raises
+    ------
+    cgle.steppers.precheck.UnstableTimeStep
+        With ``mode`` "error", naming time.dt and the largest of h/2, h/4, ... that gives
+        a stable loop.
+    """
+    radius = _spectral_radius(ss, comp, K, h)
+    if mode == "off" or radius < 1:
+        return radius
+    smaller = h
+    for _ in range(12):
+        smaller /= 2
+        if _spectral_radius(ss, comp, K, smaller) < 1:
+            break
+    else:
+        smaller = None
+    advice = (f"time.dt <= {smaller:g} gives a stable loop" if smaller is not None
+              else "no dt down to h/4096 gives a stable loop")
+    message = (f"time.dt = {h:g}: the sampled closed loop is unstable (spectral radius {radius:.6g} >= 1 of the step "
+               f"with the input held over it), although the continuous design is stable; {advice}")
+    if mode == "warn":
+        warnings.warn(message, UserWarning, stacklevel=2)
+        return radius
+    raise UnstableTimeStep(message, None)
