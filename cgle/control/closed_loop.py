@@ -5,7 +5,7 @@ Continuous time (:mod:`cgle.control.feedback` for the notation): the LQG loop ha
 [z; xh] and the matrices of :func:`lqg_loop`; full-state feedback u = -K z has
 A - B K. The H2 norm of a stable system (A, B, C) is sqrt(trace(C P C^H)) with
 A P + P A^H + B B^H = 0, and the mean energy of the plant state, E|z|^2 = E[q^H M q],
-is trace of the z-block of P (Bagheri et al. 2009, sec. 4.4).
+is trace of the z-block of P (Bagheri et al. 2009).
 
 Discrete time: a closed-loop run (:mod:`cgle.control.simulation`) advances the plant
 exactly over a step h (exp(hA) and the zero-order hold Gamma of the input held over the

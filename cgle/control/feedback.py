@@ -2,7 +2,7 @@
 
 For the plant dz/dt = A z + B u + B_d d, y = C z + n (:mod:`cgle.control.statespace`)
 with white noises of intensities W = B_d B_d^H and V, the LQG compensator minimises
-the mean of z^H Q z + u^H R u (Bagheri et al. 2009, sec. 5; Zhou, Doyle & Glover,
+the mean of z^H Q z + u^H R u (Bagheri et al. 2009; Zhou, Doyle & Glover,
 *Robust and Optimal Control*, 1996, ch. 14). By the separation principle it is::
 
     LQR gain      K = R^(-1) B^H X,   A^H X + X A - X B R^(-1) B^H X + Q = 0

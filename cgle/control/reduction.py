@@ -21,7 +21,7 @@ An unstable system keeps its unstable modes exactly and only its stable part is 
 
 A reduced LQG compensator (:func:`reduced_lqg`) is the LQG compensator of the balanced
 truncation of the plant with inputs [B, B_d] and outputs [C; Q^(1/2)] (the sensors and
-the cost), acting on the full plant (Bagheri et al. 2009, sec. 6). Its closed-loop H2
+the cost), acting on the full plant (Bagheri et al. 2009). Its closed-loop H2
 norm tends to the full compensator's as r grows (Bagheri configuration: 3.9518, 3.1634,
 3.15379 at r = 2, 8, 12 against 3.15370).
 """

@@ -8,7 +8,7 @@
   E[q^H M q] the disturbances drive (trace of the Gramian of (A, B_d));
 - the LQR gain K and the Kalman gain L with the relative residuals of their Riccati
   equations, and their *kernels* on the nodes: u = -K z = -sum_k w_k k(x_k) q_k with
-  k = K M^(-1/2) (the gain a user plots against x, as Bagheri et al. 2009, fig. 12),
+  k = K M^(-1/2) (the gain a user plots against x),
   and the estimator correction M^(-1/2) L;
 - the closed-loop spectra of full-state feedback (A - B K), of the estimator (A - L C)
   and of the LQG loop (their union, by the separation principle), the H2 norms of the

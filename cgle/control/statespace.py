@@ -18,7 +18,7 @@ A is its conjugate transpose, and every Riccati and Lyapunov equation of
 :mod:`cgle.control` is solved in these coordinates, where "Q = identity" is the energy
 cost and the transfer function y(s) = C (sI - A)^(-1) B u(s) is the same as in the nodal
 coordinates (Bagheri, Henningson, Hoepffner & Schmid 2009, Appl. Mech. Rev. 62, 020803,
-sec. 3, use the same change of variables with a Cholesky factor of the weight matrix).
+use the same change of variables with a Cholesky factor of the weight matrix).
 
 The noises are complex circular white noises, as in :mod:`cgle.problem.forcing`:
 E[d(t) d(s)^H] = I delta(t - s) and E[n(t) n(s)^H] = V delta(t - s), V = diag(noise).
