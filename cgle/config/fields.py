@@ -294,11 +294,19 @@ def real_or_choice(parse_real: Parser, *allowed: str) -> Parser:
     return parse
 
 
-def written(data: dict, dotted: str) -> bool:
-    """Whether the user wrote the dotted key."""
+def lookup(data: dict, dotted: str, default: object = None) -> object:
+    """The value at a dotted key of nested mappings, or ``default`` where it is missing."""
     node = data
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
-            return False
+            return default
         node = node[part]
-    return True
+    return node
+
+
+_ABSENT = object()
+
+
+def written(data: dict, dotted: str) -> bool:
+    """Whether the user wrote the dotted key."""
+    return lookup(data, dotted, _ABSENT) is not _ABSENT

@@ -46,7 +46,7 @@ import numpy as np
 
 from cgle.config import TOP_LEVEL as CONFIG_SECTIONS
 from cgle.config import Config, ConfigError, load_config, read_yaml, to_dict, with_values
-from cgle.config.fields import integer, name_text, real, text
+from cgle.config.fields import integer, lookup, name_text, real, text
 
 SWEEP_KEYS = ("name", "base", "set", "vary", "zip", "repeat", "retries", "directory", "max_runs")
 # a sweep of more runs than this is refused before it is expanded (sweep key max_runs)
@@ -165,15 +165,6 @@ def _value_list(key, raw, max_runs=DEFAULT_MAX_RUNS):
     return list(raw)
 
 
-def _lookup(data, dotted, default):
-    node = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return default
-        node = node[part]
-    return node
-
-
 def _resolve(base, key, values, where, distinct=True):
     """Validate each value of ``key`` against ``base``; return the parsed values (which
     must be ``distinct``)."""
@@ -183,7 +174,7 @@ def _resolve(base, key, values, where, distinct=True):
             cfg = with_values(base, {key: value})
         except ConfigError as err:
             raise _rekey(err, where, same_key=key) from None
-        resolved.append(_lookup(to_dict(cfg), key, value))
+        resolved.append(lookup(to_dict(cfg), key, value))
     if distinct:
         _check_distinct(where, resolved, values)
     return resolved
