@@ -27,9 +27,9 @@ def _eig_line(values: np.ndarray) -> str:
     return ", ".join(f"{z.real:+.6f}{z.imag:+.6f}i" for z in values)
 
 
-def _peak(x: np.ndarray, kernel: np.ndarray) -> float:
-    """x of the largest |kernel| (over all rows or columns)."""
-    return float(x[int(np.argmax(np.max(np.abs(kernel), axis=0 if kernel.shape[1] == x.size else 1)))])
+def _peak(x: np.ndarray, profile: np.ndarray) -> float:
+    """x of the largest entry of a nonnegative profile on the nodes."""
+    return float(x[int(np.argmax(profile))])
 
 
 def cmd_control(args: argparse.Namespace) -> int:
@@ -62,8 +62,11 @@ def cmd_control(args: argparse.Namespace) -> int:
     print(f"A - B K:      {_eig_line(rep.feedback)}")
     print(f"A - L C:      {_eig_line(rep.estimator)}")
     print(f"LQG loop:     {_eig_line(rep.closed_loop)}")
-    print(f"gains:   |K| = {np.linalg.norm(comp.K):.6g} (kernel peak at x = {_peak(ss.x, rep.gain_kernel):.4g}), "
-          f"|L| = {np.linalg.norm(comp.L):.6g} (peak at x = {_peak(ss.x, rep.estimator_kernel):.4g})")
+    # kernels: gain (m x N) and estimator correction (N x p); their peaks over all inputs / sensors
+    k_peak = _peak(ss.x, np.abs(rep.gain_kernel).max(axis=0))
+    l_peak = _peak(ss.x, np.abs(rep.estimator_kernel).max(axis=1))
+    print(f"gains:   |K| = {np.linalg.norm(comp.K):.6g} (kernel peak at x = {k_peak:.4g}), "
+          f"|L| = {np.linalg.norm(comp.L):.6g} (peak at x = {l_peak:.4g})")
     print(f"H2 norms (noises to cost output): full-state feedback {rep.h2_lqr:.6g}, LQG {rep.h2_lqg:.6g}")
     if rep.open_energy is not None:
         ratio = rep.open_energy / rep.closed_energy if rep.closed_energy > 0 else float("inf")

@@ -31,7 +31,7 @@ _API = {
     "lqr": "feedback", "lqr_gain": "feedback", "kalman": "feedback", "kalman_gain": "feedback", "lqg": "feedback",
     "Compensator": "feedback", "cost_matrix": "feedback", "discretise": "feedback",
     "lqg_loop": "closed_loop", "state_feedback_loop": "closed_loop", "eigenvalues": "closed_loop",
-    "h2_norm": "closed_loop", "mean_energy": "closed_loop",
+    "h2_norm": "closed_loop", "mean_energy": "closed_loop", "loop_statistics": "closed_loop",
     "ReducedModel": "reduction", "gramians": "reduction", "hankel_singular_values": "reduction",
     "balanced_truncation": "reduction", "hinf_error": "reduction", "reduced_lqg": "reduction",
     "bpod": "snapshots", "impulse_snapshots": "snapshots", "split": "unstable",

@@ -97,8 +97,7 @@ def h2_norm(sys: LinearSystem) -> float:
     cgle.control.riccati.SolverError
         When A is not stable (the H2 norm is infinite).
     """
-    P = lyapunov(sys.A, sys.B @ sys.B.conj().T).X
-    return float(np.sqrt(max(np.trace(sys.C @ P @ sys.C.conj().T).real, 0.0)))
+    return loop_statistics(sys, 0)[0]
 
 
 @policed
@@ -110,8 +109,28 @@ def mean_energy(sys: LinearSystem, n: int) -> float:
     float
         trace(P[:n, :n]) with A P + P A^H + B B^H = 0.
     """
+    return loop_statistics(sys, n)[1]
+
+
+@policed
+def loop_statistics(sys: LinearSystem, n: int) -> tuple[float, float]:
+    """(H2 norm, stationary E|z|^2 of the first ``n`` states) from one Lyapunov solve.
+
+    Both come from the stationary covariance P, A P + P A^H + B B^H = 0: the H2 norm is
+    sqrt(trace(C P C^H)), the mean energy trace(P[:n, :n]).
+
+    Returns
+    -------
+    (float, float)
+
+    Raises
+    ------
+    cgle.control.riccati.SolverError
+        When A is not stable.
+    """
     P = lyapunov(sys.A, sys.B @ sys.B.conj().T).X
-    return float(np.trace(P[:n, :n]).real)
+    h2 = float(np.sqrt(max(np.trace(sys.C @ P @ sys.C.conj().T).real, 0.0)))
+    return h2, float(np.trace(P[:n, :n]).real)
 
 
 def discrete_loop(ss: StateSpace, comp: Compensator | None, h: float, on: bool = True,

@@ -111,7 +111,7 @@ def kalman_gain(ss: StateSpace, W: ArrayLike | None = None, V: ArrayLike | None 
     if W is None or V is None:
         raise ValueError("kalman needs W and V (or a StateSpace that has B_d and V)")
     # the filter equation is the control equation of the dual system (A^H, C^H)
-    sol = care(ss.A.conj().T, ss.C.conj().T, W, V)
+    sol = care(ss.A.conj().T, ss.C.conj().T, W, V, dual=True)
     L = np.linalg.solve(V.conj().T, ss.C @ sol.X).conj().T  # L = Y C^H V^(-1)
     return Gain(L, sol.X, sol.residual)
 

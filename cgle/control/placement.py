@@ -41,9 +41,9 @@ Resolution
 The shapes are sampled on the collocation nodes, so the nodes must resolve them: where
 the node spacing exceeds the Gaussian width, J oscillates as a centre moves between
 nodes, with spurious local minima at the nodes (measured: width 0.4 on the "auto"
-Hermite grid of the flow-form problem, spacing ~0.7). Width 0.566 (the shape
-exp(-((x - c)/0.4)^2 / 2) of Bagheri et al. 2009) on a Hermite grid of scale b = 0.7,
-spacing ~0.3, gives a smooth J.
+Hermite grid of the flow-form problem, spacing ~0.7; :func:`cgle.control.statespace.check_shapes`
+warns of such a grid). Width 0.4 on 120 nodes at scale 0.6 (spacing 0.37 near the
+origin), or width 0.566 at scale 0.7, gives a smooth J.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ import numpy as np
 
 from cgle import progress
 from cgle.config.schema import Control
-from cgle.control.closed_loop import eigenvalues, h2_norm, lqg_loop, mean_energy, state_feedback_loop
+from cgle.control.closed_loop import eigenvalues, h2_norm, loop_statistics, lqg_loop, state_feedback_loop
 from cgle.control.feedback import Compensator, cost_matrix, lqg
 from cgle.control.reduction import hankel_singular_values, reduced_lqg
 from cgle.control.riccati import lyapunov
@@ -148,9 +148,8 @@ def control_report(cfg: Any, k: int = 5, hsv: int = 10) -> ControlReport:
                 open_energy = 0.0
         bar.advance()
         loop = lqg_loop(ss, comp, Q=Q, R=c.R)
-        h2_lqg = h2_norm(loop)
+        h2_lqg, closed_energy = loop_statistics(loop, ss.n)
         h2_lqr = h2_norm(state_feedback_loop(ss, comp.K, Q=Q, R=c.R))
-        closed_energy = mean_energy(loop, ss.n)
         bar.advance()
         reduced = {}
         if cfg.control is not None and c.compensator == "reduced":
@@ -159,9 +158,8 @@ def control_report(cfg: Any, k: int = 5, hsv: int = 10) -> ControlReport:
             spectrum = eigenvalues(rloop.A)
             # a reduced compensator may fail to stabilise the full plant: then H2 and energy are unbounded
             bounded = bool(spectrum[0].real < 0)
-            reduced = {"order": c.order, "closed_loop": spectrum[:k], "stable": bounded,
-                       "h2": h2_norm(rloop) if bounded else float("inf"),
-                       "energy": mean_energy(rloop, ss.n) if bounded else float("inf")}
+            h2, energy = loop_statistics(rloop, ss.n) if bounded else (float("inf"), float("inf"))
+            reduced = {"order": c.order, "closed_loop": spectrum[:k], "stable": bounded, "h2": h2, "energy": energy}
         bar.advance()
     sw = ss.sqrt_weights
     return ControlReport(

@@ -56,7 +56,7 @@ def _hermitian(X):
     return (X + X.conj().T) / 2
 
 
-def care(A: ArrayLike, B: ArrayLike, Q: ArrayLike, R: ArrayLike) -> Solution:
+def care(A: ArrayLike, B: ArrayLike, Q: ArrayLike, R: ArrayLike, dual: bool = False) -> Solution:
     """The stabilising solution of A^H X + X A - X B R^(-1) B^H X + Q = 0.
 
     Parameters
@@ -65,6 +65,9 @@ def care(A: ArrayLike, B: ArrayLike, Q: ArrayLike, R: ArrayLike) -> Solution:
     B : array (n, m)
     Q : array (n, n), Hermitian positive semidefinite
     R : array (m, m), Hermitian positive definite
+    dual : bool
+        The equation is the filter equation of (A^H, C^H) = (``A``, ``B``): messages then
+        speak of the sensors and detectability.
 
     Returns
     -------
@@ -76,26 +79,28 @@ def care(A: ArrayLike, B: ArrayLike, Q: ArrayLike, R: ArrayLike) -> Solution:
         When scipy fails (no stabilising solution: (A, B) not stabilisable) or the
         relative residual exceeds :data:`MAX_RESIDUAL`.
     """
+    which, pair, reach = (("filter", "(A, C) is not detectable", "a growing mode that no sensor sees") if dual
+                          else ("control", "(A, B) is not stabilisable", "an unstable mode that no input reaches"))
     A, B, Q, R = (np.asarray(M, dtype=complex) for M in (A, B, Q, R))
     try:
         X = scipy.linalg.solve_continuous_are(A, B, Q, R)
     except (np.linalg.LinAlgError, ValueError) as err:
-        raise SolverError(f"the Riccati equation has no stabilising solution ({err})") from None
+        raise SolverError(f"the {which} Riccati equation has no stabilising solution ({err})") from None
     X = _hermitian(X)
     XB = X @ B
     # a stabilising solution makes A - B R^(-1) B^H X stable; when none exists ((A, B) not
     # stabilisable: an unstable mode no input reaches) the solver returns something else
     closed = np.max(np.linalg.eigvals(A - B @ np.linalg.solve(R, XB.conj().T)).real)
     if not closed < 0:
-        raise SolverError(f"the Riccati equation has no stabilising solution: (A, B) is not stabilisable (the "
-                          f"closed loop keeps a growth rate {closed:.6g} >= 0; an unstable mode that no input reaches)")
+        raise SolverError(f"the {which} Riccati equation has no stabilising solution: {pair} or the weights are too "
+                          f"extreme (the closed loop keeps a growth rate {closed:.6g} >= 0; {reach})")
     quadratic = XB @ np.linalg.solve(R, XB.conj().T)
     AX = A.conj().T @ X
     res = AX + AX.conj().T - quadratic + Q
     scale = 2 * _norm(AX) + _norm(quadratic) + _norm(Q)
     rel = _norm(res) / scale if scale > 0 else 0.0
     if not rel <= MAX_RESIDUAL:
-        raise SolverError(f"the Riccati solution has relative residual {rel:.3g} > {MAX_RESIDUAL:g}")
+        raise SolverError(f"the {which} Riccati solution has relative residual {rel:.3g} > {MAX_RESIDUAL:g}")
     return Solution(X, rel)
 
 

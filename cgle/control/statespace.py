@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cgle.config import ConfigError
 from cgle.problem import Problem, build_problem
 
 
@@ -55,7 +56,9 @@ def gaussian(x: ArrayLike, centres: Sequence[float], width: float) -> np.ndarray
     """
     x = np.asarray(x, dtype=float)[:, None]
     c = np.asarray(centres, dtype=float).reshape(1, -1)
-    return np.exp(-(((x - c) / width) ** 2))
+    # far from a narrow shape ((x - c)/width)^2 overflows to inf, and exp(-inf) = 0 is right
+    with np.errstate(over="ignore"):
+        return np.exp(-(((x - c) / width) ** 2))
 
 
 def gaussian_derivative(x: ArrayLike, centres: Sequence[float], width: float) -> np.ndarray:
@@ -78,24 +81,38 @@ class ResolutionWarning(UserWarning):
 SHAPE_TOLERANCE = 1e-3
 
 
-def check_shapes(x: np.ndarray, weights: np.ndarray, centres: Sequence[float], width: float, key: str) -> None:
-    """Warn (:class:`ResolutionWarning`) when the nodes cannot integrate a Gaussian shape.
+# a shape whose largest value on the nodes is below this is not seen by the grid at all
+VISIBLE = 1e-3
 
-    The quadrature integral sum_k w_k exp(-((x_k - c)/width)^2) of a shape well inside the
-    grid must equal sqrt(pi) width; where the node spacing is comparable to the width it
-    does not, and every gain, H2 norm and energy of the system is off by as much (12 %
-    for the energies of the Bagheri set-up on a 100-node grid whose spacing 0.65 exceeds
-    the width 0.4). ``key`` names the config section in the message.
+
+def check_shapes(x: np.ndarray, weights: np.ndarray, centres: Sequence[float], width: float, key: str) -> None:
+    """Refuse a Gaussian shape the nodes do not see; warn when they cannot integrate it.
+
+    A shape whose largest value on the nodes is below :data:`VISIBLE` (a centre far
+    outside the nodes, or a width far below their spacing) would make an input that acts
+    on nothing or an output that reads nothing: :class:`~cgle.config.ConfigError` naming
+    ``key``.x0 or ``key``.width. The quadrature integral sum_k w_k exp(-((x_k - c)/width)^2)
+    of a shape well inside the grid must equal sqrt(pi) width; where the node spacing is
+    comparable to the width it does not, and every gain, H2 norm and energy of the system
+    is off by as much (12 % for the energies of the Bagheri set-up on a 100-node grid
+    whose spacing 0.65 exceeds the width 0.4): :class:`ResolutionWarning`.
     """
     inside = (x.min() + 4 * width, x.max() - 4 * width)
-    for c in centres:
+    for j, c in enumerate(centres):
+        shape = gaussian(x, [c], width)[:, 0]
+        near = np.sort(x[np.argsort(np.abs(x - c))[:2]])
+        if not shape.max() >= VISIBLE:
+            if x.min() <= c <= x.max():
+                raise ConfigError(f"{key}.width", f"the shape at x = {c:g} falls between the nodes (spacing "
+                                  f"{near[1] - near[0]:.3g} there): it must be wider than the spacing", width)
+            raise ConfigError(f"{key}.x0[{j}]", f"the shape lies outside the nodes, which span {x.min():.4g} .. "
+                              f"{x.max():.4g}", c)
         if not inside[0] <= c <= inside[1]:
             continue
         exact = np.sqrt(np.pi) * width
         # the integral of the shape by the grid's quadrature
-        error = abs(float(np.sum(weights * np.exp(-(((x - c) / width) ** 2)))) / exact - 1)
+        error = abs(float(np.sum(weights * shape)) / exact - 1)
         if error > SHAPE_TOLERANCE:
-            near = np.sort(x[np.argsort(np.abs(x - c))[:2]])
             warnings.warn(ResolutionWarning(
                 f"{key}.width = {width:g}: the shape at x = {c:g} is integrated {100 * error:.2g} % wrong on this grid "
                 f"(node spacing {near[1] - near[0]:.3g} there); raise grid.n or lower grid.scale until the spacing is "

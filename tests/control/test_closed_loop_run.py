@@ -39,19 +39,12 @@ from cgle.control import (
 from cgle.control.closed_loop import discrete_loop, discrete_mean_energy
 from cgle.control.riccati import discrete_lyapunov
 from cgle.control.statespace import LinearSystem
-from cgle.threads import blas_threads
 
 ROOT = Path(__file__).resolve().parents[2]
 BAGHERI = ROOT / "configs" / "bagheri_lqg.yaml"
 # the Bagheri shapes (width 0.4) on the smallest grid that integrates them (no ResolutionWarning)
 RESOLVED = {"n": 100, "scale": 0.55, "width": 0.4}
 
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """The package's thread policy for the test's own linear algebra too."""
-    with blas_threads():
-        yield
 
 
 def config(compensator="lqg", *, n=60, scale="auto", width=1.0, dt=0.2, t_end=100.0, every=1.0, mu0=0.38,

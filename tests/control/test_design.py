@@ -185,3 +185,15 @@ def test_cli_control_prints_the_design(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "cgle", "control", "configs/gl_supercritical.yaml"],
                          capture_output=True, text=True, timeout=300, cwd=cgle.__path__[0] + "/..")
     assert bad.returncode == 2 and bad.stderr.startswith("cgle: ") and "actuators" in bad.stderr
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"actuators": {"x0": [1e300]}}, "actuators.x0[0]"),
+    ({"sensors": {"x0": [0.0, 80.0]}}, "sensors.x0[1]"),
+    ({"disturbances": {"x0": [-11.0], "width": 1e-300}}, "disturbances.width"),
+])
+def test_shapes_the_nodes_do_not_see_are_refused_at_their_key(change, key):
+    # such an input acts on nothing (or an output reads nothing): an error, not a design
+    with pytest.raises(ConfigError) as err:
+        control.state_space(config(**change))
+    assert err.value.key == key

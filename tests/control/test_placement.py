@@ -1,9 +1,8 @@
 """H2-optimal actuator and sensor placement (cgle.control.placement).
 
 The grids are Hermite with an explicit scale b = 0.7, whose nodes (spacing ~0.3 near the
-origin) resolve Gaussians of width 0.566 = sqrt(2) * 0.4, the shape
-exp(-((x - c)/0.4)^2 / 2) of Bagheri et al. (2009) and Chen & Rowley (2011). With the
-default "auto" scale the central node spacing (~0.7) exceeds the width 0.4 of the
+origin) resolve Gaussians of width 0.566 = sqrt(2) * 0.4, i.e. the shape
+exp(-((x - c)/0.4)^2 / 2). With the default "auto" scale the central node spacing (~0.7) exceeds the width 0.4 of the
 default shapes, and the cost then oscillates with the centre on the scale of the
 spacing (a sampling artefact with spurious local minima at the nodes).
 """

@@ -44,12 +44,6 @@ BAGHERI = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """The package's thread policy for the test's own linear algebra too."""
-    with blas_threads():
-        yield
-
 
 @pytest.fixture(scope="module")
 def ss():

@@ -11,7 +11,6 @@ import scipy.linalg
 
 from cgle.config import ConfigError, load_config
 from cgle.control import state_space
-from cgle.threads import blas_threads
 
 FLOW = {"U": 2.0, "cu": 0.2, "cd": -1.0, "mu0": 0.38, "mu2": -0.01}
 
@@ -37,12 +36,6 @@ def config(mu0=0.38, n=70, scale="auto", width=1.0, control=None, **sections):
             data[key] = value
     return data
 
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """The package's thread policy for the test's own linear algebra too."""
-    with blas_threads():
-        yield
 
 
 @pytest.fixture(scope="module")
