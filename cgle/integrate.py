@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cgle import threads
 from cgle.errors import BlowUp, FiniteTimeBlowUp, StepLimit
 from cgle.problem import FourierProblem, Problem
 from cgle.problem.forcing import WhiteNoiseForcing
@@ -88,6 +89,8 @@ def integrate(problem: Problem | FourierProblem, stepper: Stepper, v: np.ndarray
     # adaptive run stopped at limits.max_steps, a time between two frames
     frame = math.floor(t / every * (1.0 + 1e-12) + 1e-12)
     n_frames = int(round(t_end / every))
+    # the set-up may have imported a BLAS (scipy) under a policy set before it loaded
+    threads.refresh()
     m2 = problem.amplitude2(v)
     # overflow and NaN in a step are expected when a run blows up: the check after each
     # step reports them in one paragraph, without numpy's RuntimeWarnings on top

@@ -10,24 +10,26 @@ on an idle machine two threads gain little at these sizes.
 
 Override it with the environment variable ``CGLE_THREADS`` (a positive integer, or
 ``auto`` to leave the BLAS libraries as they are), the ``--threads`` option of the
-command line, or :func:`set_threads` from Python. Calls nest: an inner policed call
-inside an outer one touches the thread pools again only when libraries were loaded in
-between (a command enters the policy before it imports scipy, whose BLAS is then
-limited at the first policed call).
+command line, or :func:`set_threads` from Python. Calls nest: the outermost policed
+call sets the limit and an inner one keeps it, touching the thread pools again only
+when libraries were loaded in between (:func:`refresh`: a command enters the policy
+before it imports scipy, whose BLAS is then limited until the command ends).
 """
 
 import functools
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 ENV = "CGLE_THREADS"
 DEFAULT = 1
 
 _override = None  # set_threads(): wins over the environment
-_depth = 0  # how many policed calls are active (nested calls do nothing)
+_depth = 0  # how many policed calls are active (nested ones only refresh)
 _controller = None  # threadpoolctl.ThreadpoolController, rebuilt when modules were loaded
 _modules_seen = -1
+_active = None  # the limit of the outermost policed block (None: none, or "auto")
+_stack = None  # the limits it applied, undone when it ends
 
 
 def _parse(value, where):
@@ -79,22 +81,40 @@ def _pools():
 
 @contextmanager
 def blas_threads(n=None):
-    """Run the block with ``n`` BLAS threads (default: :func:`configured_threads`)."""
-    global _depth
-    limit = configured_threads() if n is None else _parse(n, "threads")
-    if limit is None or (_depth and not _stale()):
+    """Run the block with ``n`` BLAS threads (default: :func:`configured_threads`).
+
+    The outermost block sets the limit; nested blocks keep it (and extend it to libraries
+    loaded since, see :func:`refresh`). Everything is restored when the outermost ends."""
+    global _depth, _active, _stack
+    if _depth:
+        refresh()
         _depth += 1
         try:
             yield
         finally:
             _depth -= 1
         return
-    with _pools().limit(limits=limit, user_api="blas"):
-        _depth += 1
-        try:
-            yield
-        finally:
-            _depth -= 1
+    limit = configured_threads() if n is None else _parse(n, "threads")
+    _active, _stack = limit, ExitStack()
+    _depth += 1
+    try:
+        if limit is not None:
+            _stack.enter_context(_pools().limit(limits=limit, user_api="blas"))
+        yield
+    finally:
+        _depth -= 1
+        stack, _active, _stack = _stack, None, None
+        stack.close()
+
+
+def refresh():
+    """Inside a policed block, limit the BLAS libraries loaded since it began (a scipy
+    imported on first use, say) for the rest of the block; elsewhere nothing. Called by
+    nested policed functions, by the time loop before it starts and where a module
+    imports scipy.linalg lazily, so that a lazy import cannot leave a threaded BLAS
+    running under the policy."""
+    if _depth and _active is not None and _stale():
+        _stack.enter_context(_pools().limit(limits=_active, user_api="blas"))
 
 
 def policed(func):

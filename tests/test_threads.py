@@ -1,5 +1,10 @@
 """One thread policy for dense linear algebra at every entry point."""
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -62,3 +67,39 @@ def test_results_do_not_depend_on_the_policy(monkeypatch):
     with threads.blas_threads():
         two = scipy.linalg.svdvals(A)
     np.testing.assert_allclose(one, two, rtol=1e-12)
+
+
+PROBE_LAZY_BLAS = """
+import json
+import numpy
+from threadpoolctl import threadpool_info
+from cgle import threads
+
+def blas():
+    return {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+numpy_blas = set(blas())
+
+def scipy_blas():
+    return [n for path, n in blas().items() if path not in numpy_blas]
+
+with threads.blas_threads(1):
+    import scipy.linalg  # loaded after the policy was set, as by a lazy import
+    before = scipy_blas()
+    threads.refresh()
+    inside = scipy_blas()
+    with threads.blas_threads(1):  # a nested policed call keeps the limit
+        pass
+    after_nested = scipy_blas()
+print(json.dumps({"before": before, "inside": inside, "after_nested": after_nested, "outside": scipy_blas()}))
+"""
+
+
+def test_a_blas_loaded_inside_the_policy_is_limited_until_it_ends():
+    done = subprocess.run([sys.executable, "-c", PROBE_LAZY_BLAS], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, OPENBLAS_NUM_THREADS="2"))
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["before"] == [2], seen  # what scipy's OpenBLAS starts with
+    assert seen["inside"] == [1] and seen["after_nested"] == [1], seen
+    assert seen["outside"] == [2], seen  # restored when the outermost block ends
