@@ -26,7 +26,8 @@ so the work is often below m s.
 import math
 
 import numpy as np
-from scipy.linalg.blas import dzasum, zaxpy, zgemv
+
+from cgle import threads
 
 # theta_m: largest ||X||_1 with backward error <= 2^-53 for T_m (rounded down); computed
 # with mpmath from the series of log(e^{-x} T_m(x)), recomputed in
@@ -96,6 +97,13 @@ class ExponentialAction:
         # e^{t mu / s}, applied after each of the s Taylor factors (no overflow in between)
         self._eta = complex(np.exp(t * mu / self.s))
         n = B.shape[0]
+        # BLAS level 1-2 in place (a third faster than NumPy's calls here), imported here:
+        # a run that never applies an action never loads scipy.linalg (~0.14 s); a BLAS
+        # loaded now gets the thread policy of the call it runs under
+        from scipy.linalg.blas import dzasum, zaxpy, zgemv
+
+        threads.refresh()
+        self._blas = (dzasum, zaxpy, zgemv)
         self._term = np.empty(n, dtype=complex)
         self._next = np.empty(n, dtype=complex)
 
@@ -106,6 +114,7 @@ class ExponentialAction:
 
     def apply(self, v, out):
         """out = exp(tA) v (``v`` and ``out`` contiguous complex vectors)."""
+        dzasum, zaxpy, zgemv = self._blas
         term, nxt = self._term, self._next
         out[...] = v
         if self.m == 0:

@@ -28,7 +28,6 @@ Sec. 4.4.3), and each squaring is one product.
 import math
 
 import numpy as np
-from scipy.linalg.blas import zaxpy, zscal
 
 # theta_m: largest ||B||_1 with backward error bound <= 2^-53 for T_m (rounded down)
 THETA = {
@@ -106,14 +105,15 @@ def polynomial(B, coef):
     for _ in range(2, k + 1):
         powers.append(powers[-1] @ B)
 
+    scratch = np.empty((n, n), dtype=complex)
+
     def add_block(j, out):
-        # out += P_j(B), the identity term on the diagonal (in place: fresh N x N
-        # temporaries for every term cost as much as a fifth of the products)
-        flat = out.reshape(-1)
+        # out += P_j(B), the identity term on the diagonal (through one scratch array:
+        # fresh N x N temporaries for every term cost as much as a fifth of the products)
         for i in range(1, k):
             if j * k + i <= m:
-                zaxpy(powers[i].reshape(-1), flat, a=coef[j * k + i])
-        flat[:: n + 1] += coef[j * k]
+                _add_scaled(out, coef[j * k + i], powers[i], scratch)
+        out.reshape(-1)[:: n + 1] += coef[j * k]
         return out
 
     r = m // k
@@ -121,7 +121,7 @@ def polynomial(B, coef):
     if m % k == 0:
         # the top block is the scalar coef[m]: P_r (B^k) = coef[m] B^k, no product
         add_block(r - 1, total)
-        zaxpy(powers[k].reshape(-1), total.reshape(-1), a=coef[m])
+        _add_scaled(total, coef[m], powers[k], scratch)
         start = r - 2
     else:
         add_block(r, total)
@@ -130,6 +130,13 @@ def polynomial(B, coef):
         # total <- total B^k + P_j(B)
         total = add_block(j, total @ powers[k])
     return total
+
+
+def _add_scaled(out, a, x, scratch):
+    """out += a x in place, through ``scratch`` (same shape): NumPy's two passes instead
+    of BLAS axpy's one, which would mean importing scipy.linalg (~0.14 s) for it."""
+    np.multiply(x, a, out=scratch)
+    out += scratch
 
 
 def taylor(B, m):
@@ -233,17 +240,17 @@ def phi_halvings(A, kmax, halvings=0):
         below[np.diag_indices(n)] += 1.0 / math.factorial(k - 1)
         phis[k - 1] = below
     levels = {s: phis}
+    scratch = np.empty((n, n), dtype=complex)
     for level in range(s - 1, -1, -1):
         new = []
         for k in range(kmax + 1):
             # phi_k(2Y) = 2^-k [phi_0 phi_k + sum_{j=1..k} phi_j / (k - j)!]   (in place:
             # fresh N x N temporaries cost more than the additions themselves)
             acc = phis[0] @ phis[k]
-            flat = acc.reshape(-1)
             for j in range(1, k + 1):
-                zaxpy(phis[j].reshape(-1), flat, a=1.0 / math.factorial(k - j))
+                _add_scaled(acc, 1.0 / math.factorial(k - j), phis[j], scratch)
             if k:
-                zscal(2.0**-k, flat)
+                acc *= 2.0**-k
             new.append(acc)
         phis = new
         levels[level] = phis

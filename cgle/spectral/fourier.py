@@ -16,7 +16,6 @@ and the matrix by ``(2 pi / L)^m``.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 from cgle.spectral._checks import check_int, check_positive
 
@@ -180,4 +179,5 @@ def fourdif(N: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     x = fourier_grid(N)
     col = _first_column(N, m)
     # circulant: D_ij = col[(i - j) mod N]
-    return x, scipy.linalg.circulant(col)
+    i = np.arange(N)
+    return x, col[(i[:, None] - i[None, :]) % N]

@@ -53,6 +53,19 @@ def test_herroots_match_numpy_and_are_symmetric():
         assert np.array_equal(x, -x[::-1])
 
 
+@pytest.mark.parametrize("N", [200, 513, 900])
+def test_herroots_dense_and_tridiagonal_solvers_agree(monkeypatch, N):
+    """The Jacobi matrix goes to NumPy's dense solver up to a cutoff, to scipy's
+    tridiagonal one above it; after the Newton polish both give the same roots."""
+    import cgle.spectral.hermite as hermite
+
+    monkeypatch.setattr(hermite, "_DENSE_ROOTS_UP_TO", 10**6)
+    dense = herroots(N)
+    monkeypatch.setattr(hermite, "_DENSE_ROOTS_UP_TO", 0)
+    tridiagonal = herroots(N)
+    assert np.max(np.abs(dense - tridiagonal)) <= 4e-15 * np.max(np.abs(dense))
+
+
 def test_hermite_weights_match_gauss_hermite():
     for N in [1, 5, 40, 120]:
         _, w_classic = hermgauss(N)
