@@ -86,6 +86,7 @@ def blas_threads(n=None):
     The outermost block sets the limit; nested blocks keep it (and extend it to libraries
     loaded since, see :func:`refresh`). Everything is restored when the outermost ends."""
     global _depth, _active, _stack
+    limit = configured_threads() if n is None else _parse(n, "threads")  # checked when nested too
     if _depth:
         refresh()
         _depth += 1
@@ -94,7 +95,6 @@ def blas_threads(n=None):
         finally:
             _depth -= 1
         return
-    limit = configured_threads() if n is None else _parse(n, "threads")
     _active, _stack = limit, ExitStack()
     _depth += 1
     try:

@@ -103,3 +103,10 @@ def test_a_blas_loaded_inside_the_policy_is_limited_until_it_ends():
     assert seen["before"] == [2], seen  # what scipy's OpenBLAS starts with
     assert seen["inside"] == [1] and seen["after_nested"] == [1], seen
     assert seen["outside"] == [2], seen  # restored when the outermost block ends
+
+
+def test_a_nested_call_still_checks_its_thread_count():
+    with threads.blas_threads(1):
+        with pytest.raises(ValueError, match="threads must be a positive integer or 'auto'"):
+            with threads.blas_threads("zero"):
+                pass
