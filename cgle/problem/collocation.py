@@ -12,6 +12,7 @@ import numpy as np
 from numpy.polynomial import polynomial as P
 
 from cgle.problem import kernels
+from cgle.problem.hermite_modes import HermiteModes
 from cgle.problem.operators import DenseOperator
 from cgle.spectral.hermite import herdif, hermite_weights
 
@@ -49,7 +50,7 @@ class Problem:
         ``L`` as an operator for the steppers.
     """
 
-    def __init__(self, config, x, weights, L, beta, scale=None):
+    def __init__(self, config, x, weights, L, beta, scale=None, modes=None):
         self.config = config
         self.basis = config.grid.basis
         self.x = x
@@ -57,7 +58,7 @@ class Problem:
         self.L = L
         self.beta = complex(beta)
         self.scale = scale
-        self.linear = DenseOperator(L)
+        self.linear = DenseOperator(L, modes)
         self.shape = x.shape
 
     # state coordinates are the nodal values for collocation problems
@@ -110,6 +111,8 @@ def build_collocation(cfg):
         weights = hermite_weights(N, b)
         D1, D2 = DM[0], DM[1]
         scale = b
+        # L is pentadiagonal in Hermite functions (mu of degree <= 2): cheap actions
+        modes = HermiteModes.for_equation(eq, x, weights, b)
     elif basis == "chebyshev":
         # imported here: the Chebyshev module loads scipy.fft, which a Hermite run never needs
         from cgle.spectral.chebyshev import chebdif, clenshaw_curtis_weights
@@ -126,9 +129,10 @@ def build_collocation(cfg):
         x, weights = x[order], weights[order]
         D1, D2 = D1[np.ix_(order, order)], D2[np.ix_(order, order)]
         scale = None
+        modes = None
     else:  # config validation makes this unreachable
         raise ValueError(f"not a collocation basis: {basis!r}")
     mu = P.polyval(x, np.asarray(eq.mu))
     # L = gamma D2 - nu D1 + diag(mu(x))
     L = eq.gamma * D2 - eq.nu * D1 + np.diag(mu)
-    return Problem(cfg, x, weights, L, eq.beta, scale)
+    return Problem(cfg, x, weights, L, eq.beta, scale, modes)

@@ -14,6 +14,9 @@ import math
 import numba
 import numpy as np
 
+# the pentadiagonal kernels of the Hermite-function basis (bound by name from here)
+from cgle.problem.banded_numba import penta_taylor, penta_taylor_block, penta_taylor_eye  # noqa: F401
+
 
 @numba.njit(cache=True)
 def cubic_term(q, beta, out):

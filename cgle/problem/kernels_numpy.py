@@ -107,3 +107,67 @@ def normwise_error(e, y0, y1, rtol, atol):
 def same_values(x, y):
     """True when x and y hold bitwise-equal values (NaN compares unequal)."""
     return bool(np.array_equal(x, y))
+
+
+def _penta_product(bands, x, f, y):
+    """y = f B x, B pentadiagonal with bands[k + 2, i] = B[i, i + k] (zero outside)."""
+    np.multiply(bands[2], x, out=y)
+    y[2:] += bands[0, 2:] * x[:-2]
+    y[1:] += bands[1, 1:] * x[:-1]
+    y[:-1] += bands[3, :-1] * x[1:]
+    y[:-2] += bands[4, :-2] * x[2:]
+    y *= f
+
+
+def _norm1(x):
+    return float(np.abs(x.real).sum() + np.abs(x.imag).sum())
+
+
+def penta_taylor(bands, v, tau, m, s, eta, out, term, nxt):
+    """out = (eta T_m(tau B))^s v, T_m the Taylor polynomial of degree m, B pentadiagonal;
+    each series cut short once two consecutive terms fall below 2^-53 times the partial
+    sum (norm sum |Re| + |Im|)."""
+    out[...] = v
+    for _ in range(s):
+        term[...] = out
+        previous = _norm1(term)
+        for j in range(1, m + 1):
+            _penta_product(bands, term, tau / j, nxt)
+            term, nxt = nxt, term
+            out += term
+            current = _norm1(term)
+            if previous + current <= 2.0**-53 * _norm1(out):
+                break
+            previous = current
+        if eta != 1.0:
+            out *= eta
+    return out
+
+
+def penta_taylor_block(bands, V, tau, m, s, eta, out, term, nxt):
+    """:func:`penta_taylor` on every column of V at once (n x k arrays); the series is cut
+    short on the sums over all entries."""
+    out[...] = V
+    rows = bands[:, :, None]
+    for _ in range(s):
+        term[...] = out
+        previous = _norm1(term)
+        for j in range(1, m + 1):
+            _penta_product(rows, term, tau / j, nxt)
+            term, nxt = nxt, term
+            out += term
+            current = _norm1(term)
+            if previous + current <= 2.0**-53 * _norm1(out):
+                break
+            previous = current
+        if eta != 1.0:
+            out *= eta
+    return out
+
+
+def penta_taylor_eye(bands, tau, m, eta, out, term, nxt):
+    """out = eta T_m(tau B) for a pentadiagonal B, cut short like :func:`penta_taylor`
+    on the sums over all entries (arrays n x n)."""
+    n = out.shape[0]
+    eye = np.eye(n, dtype=complex)
+    return penta_taylor_block(bands, eye, tau, m, 1, eta, out, term, nxt)

@@ -24,7 +24,7 @@ import math
 # scipy.linalg costs ~0.14 s, as much as a whole 200-step Hermite run
 import numpy as np
 
-from cgle.problem import expm_action, matrix_functions
+from cgle.problem import expm_action, kernels, matrix_functions
 
 # diagonal phi functions: for |z| < _PHI_CONTOUR_BELOW the mean over _PHI_CONTOUR_POINTS
 # nodes on the circle of radius _PHI_CONTOUR_RADIUS around z (every node has modulus >= 1,
@@ -87,10 +87,16 @@ def phi_functions(z, kmax):
 
 
 class DenseOperator:
-    """A dense complex matrix acting on 1-D states."""
+    """A dense complex matrix acting on 1-D states.
 
-    def __init__(self, matrix):
+    ``modes`` (optional, :class:`cgle.problem.hermite_modes.HermiteModes`): a basis in
+    which the matrix is pentadiagonal; exponential actions then run there where that is
+    cheaper (:meth:`expm_action`).
+    """
+
+    def __init__(self, matrix, modes=None):
         self.matrix = np.ascontiguousarray(matrix, dtype=complex)
+        self.modes = modes
 
     @property
     def shape(self):
@@ -104,14 +110,26 @@ class DenseOperator:
     def identity(self):
         return np.eye(self.matrix.shape[0], dtype=complex)
 
+    def _modal(self):
+        """Whether exponentials go through :attr:`modes`: where there are modes and the
+        kernels are numba's (bound from the config, so a restarted run makes the same
+        choices; before any choice the first kernel call binds numba). In NumPy a banded
+        product costs about a dense one at N ~ 200 (five calls of a few microseconds)."""
+        return self.modes is not None and kernels.backend() != "numpy"
+
     def expm(self, h):
-        """exp(h A) (:func:`cgle.problem.matrix_functions.expm`)."""
+        """exp(h A) (:func:`cgle.problem.matrix_functions.expm`, or in :attr:`modes`:
+        :meth:`cgle.problem.hermite_modes.HermiteModes.expm`)."""
+        if self._modal():
+            return DenseOperator(self.modes.expm(h))
         return DenseOperator(matrix_functions.expm(h * self.matrix))
 
     def expm_uses_half(self, h):
         """Whether :meth:`expm` (h) is computed as expm(h / 2) squared (then
         ``expm(h / 2).squared()`` gives the same bits for one matrix product); remembered
         per h (the norm of h A is what :meth:`expm` computes, an N^2 pass)."""
+        if self._modal():
+            return self.modes.expm_squarings(h) >= 1
         known = self.__dict__.setdefault("_uses_half", {})
         if h not in known:
             # |h| ||A - mu I||_1 is the norm expm(h) plans with up to rounding: decisive
@@ -130,22 +148,43 @@ class DenseOperator:
             self._shifted = expm_action.shifted(self.matrix)
         return self._shifted
 
+    def _modal_pays(self, h):
+        """Whether exp(h A) v is cheaper in :attr:`modes` than by dense products."""
+        if not self._modal():
+            return False
+        _B, _mu, norm = self._shift()
+        m, s = expm_action.action_plan(abs(h) * norm)
+        return self.modes.action_cost(h) < m * s
+
     def expm_action(self, h):
         """exp(h A) as an operator that is never formed: each ``apply`` sums a scaled
-        Taylor series of matrix-vector products (:class:`cgle.problem.expm_action.ExponentialAction`)."""
+        Taylor series of matrix-vector products (:class:`cgle.problem.expm_action.ExponentialAction`),
+        of banded ones in :attr:`modes` where that is cheaper
+        (:class:`cgle.problem.hermite_modes.ModalExponentialAction`)."""
+        if self._modal_pays(h):
+            return self.modes.expm_action(h)
         B, mu, norm = self._shift()
         return expm_action.ExponentialAction(B, mu, norm, h)
 
     def expm_costs(self, h):
         """(one application of :meth:`expm_action` (h), forming :meth:`expm` (h)), in
-        matrix-vector products: the numbers the steppers' cost model compares."""
+        matrix-vector products: the numbers the steppers' cost model compares. An action
+        is priced at its dense products m s also where :attr:`modes` apply it for less
+        (~10 times less at N = 220): renting is then cheaper than the model says, which
+        only makes it buy the matrix earlier than it would need to."""
         known = self.__dict__.setdefault("_expm_costs", {})
-        if h not in known:
+        key = (h, self._modal())
+        if key not in known:
             # the shift of the action is the one expm plans with: one norm for both
             _B, _mu, norm = self._shift()
             m, s = expm_action.action_plan(abs(h) * norm)
-            known[h] = (float(m * s), expm_action.matrix_cost(abs(h) * norm, self.matrix.shape[0]))
-        return known[h]
+            n = self.matrix.shape[0]
+            if key[1]:
+                build = self.modes.matrix_cost(h) * expm_action.product_in_matvecs(n)
+            else:
+                build = expm_action.matrix_cost(abs(h) * norm, n)
+            known[key] = (float(m * s), build)
+        return known[key]
 
     def squaring_cost(self):
         """Matrix-vector products of one :meth:`squared`."""

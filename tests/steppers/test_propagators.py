@@ -7,7 +7,11 @@ import numpy as np
 
 from cgle.problem.operators import DenseOperator, DiagonalOperator
 from cgle.problem.expm_action import ExponentialAction
+from cgle.problem.hermite_modes import ModalExponentialAction
 from cgle.steppers.propagators import Propagators
+
+# exp(hL) applied without forming it: dense Taylor, or banded Taylor in Hermite functions
+ACTIONS = (ExponentialAction, ModalExponentialAction)
 
 
 def test_ski_rental_buys_when_the_actions_have_cost_a_matrix(forum):
@@ -19,7 +23,7 @@ def test_ski_rental_buys_when_the_actions_have_cost_a_matrix(forum):
     kinds = [type(props.get(h, uses=2)) for _ in range(int(math.ceil(build / action)) + 2)]
     rented = kinds.index(DenseOperator)
     # rent while spent + upcoming < build, then buy, and keep it
-    assert all(k is ExponentialAction for k in kinds[:rented])
+    assert all(k in ACTIONS for k in kinds[:rented])
     assert all(k is DenseOperator for k in kinds[rented:])
     assert (rented - 1) * 2 * action < build <= (rented + 1) * 2 * action
     assert np.array_equal(props.get(h).matrix, linear.expm(h).matrix)
@@ -62,7 +66,7 @@ def test_rented_spending_below_counts_towards_the_level_above(forum):
     # as if the level below had been rented up to what forming this level costs
     climbing.set_state({"spent_h": [h / 2], "spent": [build - action], "formed_h": [], "formed": []})
     assert isinstance(climbing.get(h), DenseOperator)
-    assert isinstance(alone.get(h), ExponentialAction)
+    assert isinstance(alone.get(h), ACTIONS)
 
 
 def test_state_round_trip_makes_the_same_choices_and_bits(forum):
@@ -109,7 +113,7 @@ def test_cheapest_route_squares_a_level_bought_below(forum):
     # without permission to square, the same spending buys nothing
     strict = Propagators(linear)
     strict.set_state({"spent_h": [h / 2], "spent": [paid], "formed_h": [], "formed": []})
-    assert isinstance(strict.get(h), ExponentialAction)
+    assert isinstance(strict.get(h), ACTIONS)
 
 
 def test_a_known_horizon_forms_at_once_when_it_pays(forum):
@@ -118,7 +122,7 @@ def test_a_known_horizon_forms_at_once_when_it_pays(forum):
     action, build = linear.expm_costs(h)
     steps = int(math.ceil(build / action))
     assert isinstance(Propagators(linear).get(h, horizon=steps), DenseOperator)
-    assert isinstance(Propagators(linear).get(h, horizon=steps // 2 - 1), ExponentialAction)
+    assert isinstance(Propagators(linear).get(h, horizon=steps // 2 - 1), ACTIONS)
 
 
 def test_fixed_step_runs_form_the_propagator_at_once_when_the_run_is_long(forum):

@@ -1,0 +1,184 @@
+"""Numba kernels for a pentadiagonal operator (the Hermite collocation operator in
+Hermite functions, :mod:`cgle.problem.hermite_modes`): the scaled Taylor series on a
+vector, on a block of vectors and on the identity. NumPy twins of the same signatures
+are in :mod:`cgle.problem.kernels_numpy`; :mod:`cgle.problem.kernels` binds either.
+Bands are stored as bands[k + 2, i] = B[i, i + k], k = -2..2 (zero outside the matrix).
+"""
+
+import numba
+
+
+@numba.njit(cache=True)
+def _penta_product(bands, x, f, y):
+    """y = f B x, B pentadiagonal with bands[k + 2, i] = B[i, i + k] (zero outside)."""
+    n = x.size
+    for i in range(n):
+        acc = bands[2, i] * x[i]
+        if i >= 2:
+            acc += bands[0, i] * x[i - 2] + bands[1, i] * x[i - 1]
+        elif i == 1:
+            acc += bands[1, i] * x[i - 1]
+        if i + 2 < n:
+            acc += bands[3, i] * x[i + 1] + bands[4, i] * x[i + 2]
+        elif i + 1 < n:
+            acc += bands[3, i] * x[i + 1]
+        y[i] = f * acc
+
+
+@numba.njit(cache=True)
+def penta_taylor(bands, v, tau, m, s, eta, out, term, nxt):
+    """out = (eta T_m(tau B))^s v, T_m the Taylor polynomial of degree m, B pentadiagonal
+    (bands as in :func:`_penta_product`); each series cut short once two consecutive
+    terms fall below 2^-53 times the partial sum (norm sum |Re| + |Im|)."""
+    n = v.size
+    for i in range(n):
+        out[i] = v[i]
+    for _ in range(s):
+        previous = 0.0
+        for i in range(n):
+            term[i] = out[i]
+            previous += abs(out[i].real) + abs(out[i].imag)
+        for j in range(1, m + 1):
+            _penta_product(bands, term, tau / j, nxt)
+            current = 0.0
+            total = 0.0
+            for i in range(n):
+                term[i] = nxt[i]
+                out[i] += nxt[i]
+                current += abs(nxt[i].real) + abs(nxt[i].imag)
+                total += abs(out[i].real) + abs(out[i].imag)
+            if previous + current <= 1.1102230246251565e-16 * total:
+                break
+            previous = current
+        if eta != 1.0:
+            for i in range(n):
+                out[i] *= eta
+    return out
+
+
+@numba.njit(cache=True)
+def _penta_rows_accumulate(bands, X, f, Y, out):
+    """Y = f B X (B pentadiagonal, bands as in :func:`_penta_product`; X, Y n x k) and
+    out += Y; returns the sum of |Re| + |Im| over Y. One loop per band and row (they
+    vectorise), then one pass for the sum."""
+    n, k = X.shape
+    for i in range(n):
+        b2 = f * bands[2, i]
+        for j in range(k):
+            Y[i, j] = b2 * X[i, j]
+        if i >= 2:
+            b0 = f * bands[0, i]
+            for j in range(k):
+                Y[i, j] += b0 * X[i - 2, j]
+        if i >= 1:
+            b1 = f * bands[1, i]
+            for j in range(k):
+                Y[i, j] += b1 * X[i - 1, j]
+        if i + 1 < n:
+            b3 = f * bands[3, i]
+            for j in range(k):
+                Y[i, j] += b3 * X[i + 1, j]
+        if i + 2 < n:
+            b4 = f * bands[4, i]
+            for j in range(k):
+                Y[i, j] += b4 * X[i + 2, j]
+    norm = 0.0
+    for i in range(n):
+        for j in range(k):
+            y = Y[i, j]
+            out[i, j] += y
+            norm += abs(y.real) + abs(y.imag)
+    return norm
+
+
+@numba.njit(cache=True)
+def _abs_sum(X):
+    n, k = X.shape
+    total = 0.0
+    for i in range(n):
+        for j in range(k):
+            total += abs(X[i, j].real) + abs(X[i, j].imag)
+    return total
+
+
+@numba.njit(cache=True)
+def penta_taylor_block(bands, V, tau, m, s, eta, out, term, nxt):
+    """:func:`penta_taylor` on every column of V at once (n x k arrays); the series is cut
+    short on the sums over all entries."""
+    n, k = V.shape
+    out[:, :] = V
+    for _ in range(s):
+        term[:, :] = out
+        previous = _abs_sum(out)
+        a, b = term, nxt
+        for p in range(1, m + 1):
+            current = _penta_rows_accumulate(bands, a, tau / p, b, out)
+            a, b = b, a
+            if previous + current <= 1.1102230246251565e-16 * _abs_sum(out):
+                break
+            previous = current
+        if eta != 1.0:
+            for i in range(n):
+                for j in range(k):
+                    out[i, j] *= eta
+    return out
+
+
+@numba.njit(cache=True)
+def penta_taylor_eye(bands, tau, m, eta, out, term, nxt):
+    """out = eta T_m(tau B) for a pentadiagonal B (bands as in :func:`_penta_product`): the
+    Taylor polynomial itself, cut short like :func:`penta_taylor` on the sums over all
+    entries. Term p is (tau B)^p / p!, which has band half-width 2p: only the band is
+    computed (arrays n x n; outside the band ``term`` and ``nxt`` stay zero)."""
+    n = out.shape[0]
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = 0j
+            term[i, j] = 0j
+            nxt[i, j] = 0j
+        out[i, i] = 1.0
+        term[i, i] = 1.0
+    previous = float(n)
+    total = float(n)  # sum |Re| + |Im| over out, kept up to date
+    a, b = term, nxt
+    for p in range(1, m + 1):
+        f = tau / p
+        w = min(2 * p, n - 1)
+        current = 0.0
+        for i in range(n):
+            lo, hi = max(0, i - w), min(n, i + w + 1)
+            b2 = f * bands[2, i]
+            for j in range(lo, hi):
+                b[i, j] = b2 * a[i, j]
+            if i >= 2:
+                c = f * bands[0, i]
+                for j in range(lo, hi):
+                    b[i, j] += c * a[i - 2, j]
+            if i >= 1:
+                c = f * bands[1, i]
+                for j in range(lo, hi):
+                    b[i, j] += c * a[i - 1, j]
+            if i + 1 < n:
+                c = f * bands[3, i]
+                for j in range(lo, hi):
+                    b[i, j] += c * a[i + 1, j]
+            if i + 2 < n:
+                c = f * bands[4, i]
+                for j in range(lo, hi):
+                    b[i, j] += c * a[i + 2, j]
+            for j in range(lo, hi):
+                y = b[i, j]
+                old = out[i, j]
+                new = old + y
+                out[i, j] = new
+                current += abs(y.real) + abs(y.imag)
+                total += abs(new.real) + abs(new.imag) - abs(old.real) - abs(old.imag)
+        a, b = b, a
+        if previous + current <= 1.1102230246251565e-16 * total:
+            break
+        previous = current
+    if eta != 1.0:
+        for i in range(n):
+            for j in range(n):
+                out[i, j] *= eta
+    return out

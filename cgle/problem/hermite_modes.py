@@ -1,0 +1,277 @@
+"""The Hermite collocation operator in the basis of Hermite functions: pentadiagonal.
+
+On the nodes x_j = xi_j / b (xi_j the roots of H_N) the collocation interpolant of
+nodal values v is p(x) = sum_k c_k psi_k(b x), psi_k the normalised Hermite functions,
+and Gauss-Hermite quadrature (exact for the products psi_k psi_l, k, l < N) inverts
+the map exactly:
+
+    v = P c,   c = b P^T W v,      P_jk = psi_k(xi_j),  W = diag(weights).
+
+In the coefficients c the operator L = gamma D2 - nu D1 + diag(mu(x)) of a quadratic
+mu(x) = mu0 + mu1 x + mu2 x^2 is B = P^{-1} L P, with (Xi the multiplication by xi,
+psi_k' = sqrt(k/2) psi_{k-1} - sqrt((k+1)/2) psi_{k+1},
+xi psi_k = sqrt(k/2) psi_{k-1} + sqrt((k+1)/2) psi_{k+1}):
+
+- D1: the derivative of p has a psi_N component, which vanishes at the nodes (they are
+  the roots of psi_N), so D1 = P (b Dxi) P^{-1} with Dxi the N x N truncation of the
+  antisymmetric tridiagonal above, exactly;
+- diag(x) = P (Xi_N / b) P^{-1} for the same reason, so diag(x^2) = P (Xi_N^2 / b^2) P^{-1};
+- D2: psi_k'' = b^2 (xi^2 - (2k + 1)) psi_k, so D2 = P b^2 (Xi_N^2 - diag(2k + 1)) P^{-1}.
+
+Hence B = gamma b^2 (Xi_N^2 - diag(2k + 1)) - nu b Dxi + mu0 + mu1 Xi_N / b
++ mu2 Xi_N^2 / b^2: pentadiagonal, built here from these formulas (tests compare it
+with P^{-1} L P). A product with B costs 5N multiply-adds against N^2 for L, which is
+what makes exp(hL) v by a Taylor series (:class:`ModalExponentialAction`) cheap: two
+transforms (a real N x N matrix on a complex vector each) around m s banded products.
+Higher-degree mu(x) widens the band and is not handled here (no modes: the dense route).
+"""
+
+import numpy as np
+
+from cgle.problem import expm_action, kernels
+
+# The cost model's units are dense N x N complex matrix-vector products (one BLAS
+# thread). Measured at N = 220: dense 12.4 us, one banded product inside the Taylor
+# kernel 1.1 us (numba), one transform (real N x N on a complex vector) 9 us. A dense
+# product costs ~N^2, a banded one ~N, a transform ~half a dense one (real matrix).
+BANDED_IN_MATVECS = 20.0  # / N
+TRANSFORM_IN_MATVECS = 0.75
+# Forming exp(hL) (:meth:`HermiteModes.expm`), in dense N x N complex products (1.85 ms
+# at N = 220): one banded Taylor term on an N x N block ~0.09 (~20 / N), one transform
+# of a matrix (a real N x N product with a complex one) 0.62.
+BLOCK_TERM_IN_PRODUCTS = 20.0  # / N
+MATRIX_TRANSFORM_IN_PRODUCTS = 0.62
+# The base exp(hL / 2^s) is the Taylor series on ||hB||_1 / 2^s <= MODAL_BASE_NORM:
+# a term costs ~0.09 of the squaring it saves, so the base is taken larger than dense
+# expm's (0.78): each doubling of the base norm adds ~5-11 terms (0.5-1 product) and
+# saves one squaring, up to ~2.5 (THETA_ACTION[25] = 2.43: 25 terms).
+MODAL_BASE_NORM = 2.4285825
+
+
+def hermite_function_matrix(xi):
+    """P_jk = psi_k(xi_j), k = 0..N-1, by the normalised three-term recurrence with a
+    per-node scale, so that no value overflows on the way (entries below the smallest
+    double underflow to 0, as they would exactly rounded)."""
+    xi = np.asarray(xi, dtype=float)
+    n = xi.size
+    P = np.empty((n, n))
+    log_scale = -0.5 * xi**2
+    prev = np.zeros(n)
+    cur = np.full(n, np.pi**-0.25)
+    for k in range(n):
+        P[:, k] = cur * np.exp(log_scale)
+        # psi_{k+1} = sqrt(2/(k+1)) xi psi_k - sqrt(k/(k+1)) psi_{k-1}
+        nxt = np.sqrt(2.0 / (k + 1)) * xi * cur - np.sqrt(k / (k + 1.0)) * prev
+        prev, cur = cur, nxt
+        big = np.abs(cur) > 1e100
+        if big.any():
+            prev[big] *= 1e-100
+            cur[big] *= 1e-100
+            log_scale[big] += 100.0 * np.log(10.0)
+    return P
+
+
+def modal_bands(n, b, nu, gamma, mu):
+    """The diagonals of B (module docstring) as bands[k + 2, i] = B[i, i + k], k = -2..2
+    (entries outside the matrix are 0). ``mu``: ascending coefficients, degree <= 2."""
+    mu = list(mu) + [0.0] * (3 - len(mu))
+    k = np.arange(n, dtype=float)
+    # Xi_N: off-diagonal sqrt(k/2) between k-1 and k; Xi_N^2 diagonal k/2 + (k+1)/2,
+    # except (N-1)/2 in the last row (the psi_N term is truncated)
+    off = np.sqrt(k[1:] / 2.0)
+    diag2 = k / 2.0 + (k + 1.0) / 2.0
+    diag2[-1] = (n - 1) / 2.0
+    off2 = off[:-1] * off[1:]  # (Xi^2)[i, i + 2] = sqrt((i+1)/2) sqrt((i+2)/2)
+    bands = np.zeros((5, n), dtype=complex)
+    g, v = complex(gamma), complex(nu)
+    c0, c1, c2 = (complex(c) for c in mu[:3])
+    # diagonal: gamma b^2 (Xi^2 - (2k+1)) + mu0 + mu2 Xi^2 / b^2
+    bands[2] = g * b**2 * (diag2 - (2.0 * k + 1.0)) + c0 + c2 * diag2 / b**2
+    # +-1: -nu b Dxi (Dxi[i, i+1] = sqrt((i+1)/2) = -Dxi[i+1, i]) + mu1 Xi / b
+    bands[3, :-1] = -v * b * off + c1 * off / b
+    bands[1, 1:] = v * b * off + c1 * off / b
+    # +-2: (gamma b^2 + mu2 / b^2) Xi^2
+    bands[4, :-2] = (g * b**2 + c2 / b**2) * off2
+    bands[0, 2:] = (g * b**2 + c2 / b**2) * off2
+    return bands
+
+
+class HermiteModes:
+    """Transforms between nodal values and Hermite-function coefficients, and the
+    pentadiagonal operator B there (module docstring); formed on first use."""
+
+    def __init__(self, x, weights, b, nu, gamma, mu):
+        self._args = (np.asarray(x, dtype=float), np.asarray(weights, dtype=float), float(b), nu, gamma, mu)
+        self._formed = False
+
+    @classmethod
+    def for_equation(cls, equation, x, weights, b):
+        """The modes of a Hermite problem, or None where mu(x) has degree > 2."""
+        mu = np.trim_zeros(np.atleast_1d(np.asarray(equation.mu, dtype=complex)), "b")
+        if mu.size > 3:
+            return None
+        return cls(x, weights, b, equation.nu, equation.gamma, list(mu))
+
+    def _form(self):
+        if self._formed:
+            return
+        x, w, b, nu, gamma, mu = self._args
+        n = x.size
+        P = hermite_function_matrix(b * x)
+        self.P = np.ascontiguousarray(P)
+        self.Pinv = np.ascontiguousarray(b * (P.T * w))
+        self.bands = modal_bands(n, b, nu, gamma, mu)
+        # the shift of Al-Mohy & Higham (trace / n) where it lowers the 1-norm
+        absb = np.abs(self.bands)
+        norm = _banded_norm1(absb)
+        shift = complex(self.bands[2].mean())
+        shifted = self.bands.copy()
+        shifted[2] -= shift
+        norm_s = _banded_norm1(np.abs(shifted))
+        if norm_s < norm:
+            self.shifted, self.shift, self.norm = shifted, shift, norm_s
+        else:
+            self.shifted, self.shift, self.norm = self.bands, 0j, norm
+        self._formed = True
+
+    @property
+    def n(self):
+        """The number of nodes (and of Hermite functions)."""
+        return self._args[0].size
+
+    def to_modes(self, v, out):
+        """out = b P^T W v (coefficients of nodal values v)."""
+        self._form()
+        _real_times_complex(self.Pinv, v, out)
+        return out
+
+    def to_nodes(self, c, out):
+        """out = P c (nodal values of coefficients c)."""
+        self._form()
+        _real_times_complex(self.P, c, out)
+        return out
+
+    def matrix(self):
+        """B as a dense matrix (for tests and inspection)."""
+        self._form()
+        n = self.n
+        B = np.zeros((n, n), dtype=complex)
+        for k in range(-2, 3):
+            i = np.arange(max(0, -k), min(n, n - k))
+            B[i, i + k] = self.bands[k + 2, i]
+        return B
+
+    def action_plan(self, h):
+        """(m, s) of :func:`cgle.problem.expm_action.action_plan` for exp(hB)."""
+        self._form()
+        return expm_action.action_plan(abs(h) * self.norm)
+
+    def action_cost(self, h):
+        """One application of :meth:`expm_action` (h) in dense matrix-vector products."""
+        m, s = self.action_plan(h)
+        return 2 * TRANSFORM_IN_MATVECS + m * s * BANDED_IN_MATVECS / self.n
+
+    def expm_action(self, h):
+        """exp(hL) as a :class:`ModalExponentialAction` (never formed)."""
+        return ModalExponentialAction(self, h)
+
+    def expm_squarings(self, h):
+        """s: exp(hL) is formed as exp(hL / 2^s) squared s times, the fewest squarings
+        with ||hB / 2^s||_1 <= MODAL_BASE_NORM. The rule commutes with halving h (bit
+        for bit), so exp(hL) for s >= 1 is exactly the square of exp(hL / 2)."""
+        self._form()
+        norm = abs(h) * self.norm
+        if not np.isfinite(norm):
+            raise ValueError(f"matrix exponential of a matrix with non-finite entries (1-norm {norm})")
+        s = 0
+        while norm > MODAL_BASE_NORM * 2.0**s:
+            s += 1
+        return s
+
+    def matrix_cost(self, h):
+        """Dense N x N products that :meth:`expm` (h) costs (module constants)."""
+        s = self.expm_squarings(h)
+        m, k = self.action_plan(h / 2.0**s)
+        return m * k * BLOCK_TERM_IN_PRODUCTS / self.n + 2 * MATRIX_TRANSFORM_IN_PRODUCTS + s
+
+    def expm(self, h):
+        """exp(hL) on the nodes: (P exp(hB / 2^s) P^{-1})^(2^s), s = :meth:`expm_squarings`,
+        the base by the banded Taylor series on the identity (the plan, shift and cut of
+        :class:`ModalExponentialAction`: backward error <= 2^-53 ||hB / 2^s||_1)."""
+        s = self.expm_squarings(h)
+        base = h / 2.0**s
+        m, k = self.action_plan(base)
+        n = self.n
+        # ||hB / 2^s||_1 <= MODAL_BASE_NORM < THETA_ACTION[55]: one Taylor factor (k = 1)
+        E, work1, work2 = (np.empty((n, n), dtype=complex) for _ in range(3))
+        kernels.penta_taylor_eye(self.shifted, base, m, complex(np.exp(base * self.shift)), E, work1, work2)
+        X = _real_times_complex_matrix(self.P, E)
+        # X P^{-1} = (P^{-T} X^T)^T: the real factor on the left again
+        X = _real_times_complex_matrix(np.ascontiguousarray(self.Pinv.T), np.ascontiguousarray(X.T)).T
+        X = np.ascontiguousarray(X)
+        for _ in range(s):
+            X = X @ X
+        return X
+
+
+def _banded_norm1(absb):
+    """The 1-norm (largest column sum) of a banded matrix from |bands|."""
+    n = absb.shape[1]
+    cols = np.zeros(n)
+    for k in range(-2, 3):
+        i = np.arange(max(0, -k), min(n, n - k))
+        cols[i + k] += absb[k + 2, i]
+    return float(cols.max()) if n else 0.0
+
+
+def _real_times_complex_matrix(A, X):
+    """A X for real A and complex X (C-ordered): one real product with 2N columns."""
+    n, k = X.shape
+    return (A @ X.view(np.float64).reshape(n, 2 * k)).view(np.complex128)
+
+
+def _real_times_complex(A, v, out):
+    """out = A v for real A and complex vector v: one real product with two columns."""
+    n = A.shape[0]
+    np.dot(A, v.view(np.float64).reshape(n, 2), out=out.view(np.float64).reshape(n, 2))
+
+
+class ModalExponentialAction:
+    """exp(hL) v = P exp(hB) P^{-1} v, exp(hB) by the scaled Taylor series of
+    :class:`cgle.problem.expm_action.ExponentialAction` (Al-Mohy & Higham 2011, with the
+    same plan, shift and truncation rule) on the pentadiagonal B: backward error
+    <= 2^-53 ||hB||_1 in the coefficients, plus the rounding of the two transforms.
+
+    ``apply(v, out)`` computes out = exp(hL) v; ``cost`` is its price in dense
+    matrix-vector products (:meth:`HermiteModes.action_cost`).
+    """
+
+    def __init__(self, modes, h):
+        modes._form()
+        self.modes = modes
+        self.t = h
+        self.m, self.s = modes.action_plan(h)
+        self.cost = modes.action_cost(h)
+        self._eta = complex(np.exp(h * modes.shift / self.s))
+        n = modes.n
+        self._c = np.empty(n, dtype=complex)
+        self._out = np.empty(n, dtype=complex)
+        self._term = np.empty(n, dtype=complex)
+        self._next = np.empty(n, dtype=complex)
+        # the transforms as real products with two columns (re, im), into fixed views
+        self._c2 = self._c.view(np.float64).reshape(n, 2)
+        self._out2 = self._out.view(np.float64).reshape(n, 2)
+
+    @property
+    def shape(self):
+        """(n,): the length of the vectors this action applies to."""
+        return (self.modes.n,)
+
+    def apply(self, v, out):
+        """out = exp(hL) v (``v`` and ``out`` contiguous complex vectors, not the same)."""
+        modes, n = self.modes, self._c.size
+        np.dot(modes.Pinv, v.view(np.float64).reshape(n, 2), out=self._c2)
+        kernels.penta_taylor(modes.shifted, self._c, self.t / self.s, self.m, self.s, self._eta, self._out,
+                             self._term, self._next)
+        np.dot(modes.P, self._out2, out=out.view(np.float64).reshape(n, 2))
+        return out
