@@ -121,6 +121,10 @@ class HermiteModes:
         self.P = np.ascontiguousarray(P)
         self.Pinv = np.ascontiguousarray(b * (P.T * w))
         self.bands = modal_bands(n, b, nu, gamma, mu)
+        # the parity blocks of P for :meth:`_p_times` (the nodes are symmetric to the bit)
+        half = n // 2
+        self._P_even = np.ascontiguousarray(P[: half + n % 2, 0::2])
+        self._P_odd = np.ascontiguousarray(P[:half, 1::2])
         # the shift of Al-Mohy & Higham (trace / n) where it lowers the 1-norm
         absb = np.abs(self.bands)
         norm = _banded_norm1(absb)
@@ -149,6 +153,23 @@ class HermiteModes:
         """out = P c (nodal values of coefficients c)."""
         self._form()
         _real_times_complex(self.P, c, out)
+        return out
+
+    def _p_times(self, M):
+        """P M for a complex n x k matrix M (C-ordered), by parity: the nodes are symmetric
+        (x_{n-1-j} = -x_j) and psi_k(-xi) = (-1)^k psi_k(xi), so with U = P_e M_even and
+        W = P_o M_odd (the left half of the nodes, even and odd k) the rows of P M are
+        U + W on the left half and U - W, mirrored, on the right (half the flops)."""
+        n = self.n
+        h = n // 2
+        U = _real_times_complex_matrix(self._P_even, np.ascontiguousarray(M[0::2]))
+        W = _real_times_complex_matrix(self._P_odd, np.ascontiguousarray(M[1::2]))
+        out = np.empty(M.shape, dtype=complex)
+        np.add(U[:h], W, out=out[:h])
+        np.subtract(U[:h], W, out=out[::-1][:h])
+        if n % 2:
+            # the middle node x = 0, where the odd functions vanish
+            out[h] = U[h]
         return out
 
     def matrix(self):
@@ -205,10 +226,9 @@ class HermiteModes:
         # ||hB / 2^s||_1 <= MODAL_BASE_NORM < THETA_ACTION[55]: one Taylor factor (k = 1)
         E, work1, work2 = (np.empty((n, n), dtype=complex) for _ in range(3))
         kernels.penta_taylor_eye(self.shifted, base, m, complex(np.exp(base * self.shift)), E, work1, work2)
-        X = _real_times_complex_matrix(self.P, E)
-        # X P^{-1} = (P^{-T} X^T)^T: the real factor on the left again
-        X = _real_times_complex_matrix(np.ascontiguousarray(self.Pinv.T), np.ascontiguousarray(X.T)).T
-        X = np.ascontiguousarray(X)
+        # P E P^{-1} = b P (P E^T)^T W: two products with P, each split by parity
+        X = self._p_times(np.ascontiguousarray(self._p_times(np.ascontiguousarray(E.T)).T))
+        X *= self._args[2] * self._args[1][None, :]
         for _ in range(s):
             X = X @ X
         return X

@@ -90,8 +90,8 @@ class DenseOperator:
     """A dense complex matrix acting on 1-D states.
 
     ``modes`` (optional, :class:`cgle.problem.hermite_modes.HermiteModes`): a basis in
-    which the matrix is pentadiagonal; exponential actions then run there where that is
-    cheaper (:meth:`expm_action`).
+    which the matrix is pentadiagonal; exponentials (:meth:`expm`, :meth:`expm_action`)
+    are then computed there, with the numba kernels.
     """
 
     def __init__(self, matrix, modes=None):

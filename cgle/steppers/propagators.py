@@ -109,7 +109,9 @@ class Propagators:
             return self._matrix(h)
         action_cost = self.linear.expm_costs(h)[0]
         power = self._power(h)
-        if power is not None and power < action_cost:
+        # a formed level below rents this one for `power` products where that is cheaper
+        by_power = power is not None and power < action_cost
+        if by_power:
             action_cost = float(power)
         net, route = self._route(h, squarable, ROUTE_DEPTH)
         coming = uses * max(1, horizon or 1)
@@ -118,7 +120,7 @@ class Propagators:
                 self.formed[level] = recipe
             return self._matrix(h)
         self.spent[h] = self.spent.get(h, 0.0) + uses * action_cost
-        if power is not None and power == action_cost:
+        if by_power:
             return self._cached(self._actions, (h, power),
                                 lambda: PowerAction(self._matrix(h / power), power), 2 * self.cache_size)
         return self._cached(self._actions, h, lambda: self.linear.expm_action(h), 2 * self.cache_size)

@@ -171,3 +171,16 @@ def test_numpy_kernels_keep_the_dense_matrix_exponential():
         assert np.array_equal(prob.linear.expm(0.3).matrix, matrix_functions.expm(0.3 * prob.L))
     finally:
         kernels.use("numba")
+
+
+@pytest.mark.parametrize("n", [4, 7, 64, 101])
+def test_products_with_p_by_parity_equal_the_plain_product(n):
+    """The nodes are symmetric to the bit, so P M splits into even and odd functions."""
+    prob = hermite(n, [0.3, 0.0, -0.01], scale=1.0)
+    modes = prob.linear.modes
+    modes._form()
+    np.testing.assert_array_equal(prob.x, -prob.x[::-1])
+    rng = np.random.default_rng(n)
+    M = rng.standard_normal((n, 3 * n)) + 1j * rng.standard_normal((n, 3 * n))
+    direct = modes.P @ M
+    assert np.abs(modes._p_times(M) - direct).max() <= 1e-14 * np.abs(direct).max()

@@ -141,3 +141,39 @@ def test_fixed_step_runs_form_the_propagator_at_once_when_the_run_is_long(forum)
 
 def linear_action(prob, h):
     return prob.linear.expm_costs(h)[0]
+
+
+def test_a_formed_level_rents_the_levels_above_as_powers(forum):
+    """With exp(hL/2) formed, exp(hL) is applied as exp(hL/2) twice (2 products, not a
+    squaring), exp(2hL) as four times; the result is exp(hL) to rounding."""
+    from cgle.steppers.propagators import PowerAction
+
+    prob, q0 = forum[0], forum[1]
+    linear = prob.linear
+    h = 0.2
+    props = Propagators(linear)
+    props.set_state({"spent_h": [], "spent": [], "formed_h": [h / 2], "formed": [0]})
+    for size, power in ((h, 2), (2 * h, 4), (4 * h, 8)):
+        op = props.get(size)
+        assert isinstance(op, PowerAction) and op.power == power and op.cost == power
+        got = op.apply(q0, np.empty_like(q0))
+        ref = linear.expm(size).apply(q0, np.empty_like(q0))
+        assert np.linalg.norm(got - ref) <= 1e-13 * size * np.linalg.norm(prob.L, 1) * np.linalg.norm(ref)
+        assert props.spent[size] == power
+    # four levels up is beyond POWER_DEPTH: no power (here the cost model squares its way up)
+    assert not isinstance(props.get(16 * h), PowerAction)
+    # renting as a power still buys once the uses to come pay for a squaring
+    assert isinstance(props.get(h, uses=1, horizon=int(linear.squaring_cost()) + 1), DenseOperator)
+
+
+def test_power_action_applies_any_power_into_out(forum):
+    from cgle.steppers.propagators import PowerAction
+
+    prob, q0 = forum[0], forum[1]
+    E = prob.linear.expm(0.05)
+    for power in (1, 2, 3, 4, 8):
+        out = np.empty_like(q0)
+        got = PowerAction(E, power).apply(q0, out)
+        assert got is out
+        np.testing.assert_allclose(got, np.linalg.matrix_power(E.matrix, power) @ q0, rtol=0,
+                                   atol=1e-13 * np.linalg.norm(q0))
