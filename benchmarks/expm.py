@@ -16,6 +16,9 @@ scipy.linalg.expm and scipy.sparse.linalg.expm_multiply (issues 4 and 17).
 4. The ETDRK4 set-up at N = 220 and 120: phi_0..3 at h and h/2 by one modified-squaring
    pass (what the stepper uses) against scipy.linalg.expm of the augmented 4N x 4N block
    matrix (twice).
+5. In Hermite functions (cgle.problem.hermite_modes, numba kernels), forum N = 220:
+   exp(hL) formed and exp(hL) v by action, against the dense routes of 1. and 2. and
+   scipy; at N = 1024 the formed exp(L) is in 3.
 
 Every time is the median of ``--repeat`` repetitions interleaved over the methods
 compared (benchmarks/timing.py), with the load average. One BLAS thread. No timed
@@ -117,13 +120,18 @@ def large(repeat):
             s.step(v.copy())
         return run
 
+    from cgle.problem import kernels
+
+    kernels.use("numba")
     t = medians({"ours expm(L)": lambda: me.expm(L), "scipy expm(L)": lambda: scipy.linalg.expm(L),
+                 "Hermite functions expm(L)": lambda: prob.linear.modes.expm(1.0),
                  "strang set-up + 1st step, 200 to come": strang(200),
                  "strang set-up + 1st step, 1 to come": strang(1)}, repeat)
     for name, sec in t.items():
         print(f"  {name:40s} {sec:8.2f} s   {t['scipy expm(L)'] / sec:6.2f} x scipy expm")
-    E, R = me.expm(L), scipy.linalg.expm(L)
-    print(f"  relative 1-norm difference ours - scipy: {np.linalg.norm(E - R, 1) / np.linalg.norm(R, 1):.1e}")
+    E, R, H = me.expm(L), scipy.linalg.expm(L), prob.linear.modes.expm(1.0)
+    print(f"  relative 1-norm difference ours - scipy: {np.linalg.norm(E - R, 1) / np.linalg.norm(R, 1):.1e}, "
+          f"Hermite functions - scipy: {np.linalg.norm(H - R, 1) / np.linalg.norm(R, 1):.1e}")
     t = medians({"etdrk4 set-up (phi_0..3 at dt, dt/2)": lambda: make_stepper("etdrk4", prob).prepare(1.0),
                  "scipy expm(L)": lambda: scipy.linalg.expm(L)}, max(1, repeat // 2))
     for name, sec in t.items():
@@ -147,6 +155,40 @@ def etdrk4_setup(label, L, repeat):
               f"{diff:9.1e}")
 
 
+def modal(label, prob, repeat):
+    """exp(hL) formed and applied in Hermite functions against the dense routes."""
+    from cgle.problem import kernels
+    from cgle.problem import matrix_functions as me
+    from cgle.problem.expm_action import ExponentialAction, shifted
+    from cgle.problem.hermite_modes import ModalExponentialAction
+
+    kernels.use("numba")
+    modes, L = prob.linear.modes, prob.L
+    print(f"\n== {label}: in Hermite functions (pentadiagonal B, ||B||_1 = {modes.norm:.4g} shifted)   "
+          f"[{load_average()}]")
+    print(f"{'h':>8s} {'squarings':>9s} {'modal ms':>9s} {'dense ms':>9s} {'scipy ms':>9s} {'dense/modal':>11s} "
+          f"{'diff modal':>10s} {'diff dense':>10s}")
+    for h in HS[:-1]:
+        t = medians({"modal": lambda: modes.expm(h), "dense": lambda: me.expm(h * L),
+                     "scipy": lambda: scipy.linalg.expm(h * L)}, repeat)
+        ref = scipy.linalg.expm(h * L)
+        d_modal = np.linalg.norm(modes.expm(h) - ref, 1) / np.linalg.norm(ref, 1)
+        d_dense = np.linalg.norm(me.expm(h * L) - ref, 1) / np.linalg.norm(ref, 1)
+        print(f"{h:8.0e} {modes.expm_squarings(h):9d} {t['modal'] * 1e3:9.2f} {t['dense'] * 1e3:9.2f} "
+              f"{t['scipy'] * 1e3:9.2f} {t['dense'] / t['modal']:11.2f} {d_modal:10.1e} {d_dense:10.1e}")
+    B, mu, norm = shifted(L)
+    v = np.random.default_rng(1).standard_normal(L.shape[0]) + 0j
+    out = np.empty_like(v)
+    print(f"{'h':>8s} {'m,s':>7s} {'modal us':>9s} {'dense us':>9s} {'ratio':>6s} {'err modal':>9s}")
+    for h in ACTION_HS:
+        act, dense = ModalExponentialAction(modes, h), ExponentialAction(B, mu, norm, h)
+        t = medians({"modal": lambda: act.apply(v, out), "dense": lambda: dense.apply(v, out)}, repeat)
+        ref = scipy.linalg.expm(h * L) @ v
+        err = np.linalg.norm(act.apply(v, out) - ref) / np.linalg.norm(ref)
+        print(f"{h:8.0e} {f'{act.m},{act.s}':>7s} {t['modal'] * 1e6:9.1f} {t['dense'] * 1e6:9.1f} "
+              f"{t['dense'] / t['modal']:6.1f} {err:9.1e}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -155,7 +197,8 @@ def main():
 
     import cgle
 
-    ops = [("forum N=220", cgle.build(cgle.load_config(dict(FORUM, name="expm"))).L),
+    forum = cgle.build(cgle.load_config(dict(FORUM, name="expm")))
+    ops = [("forum N=220", forum.L),
            ("supercritical N=120", cgle.build(cgle.load_config("configs/gl_supercritical.yaml")).L)]
     print(f"medians of {args.repeat} interleaved repetitions, one BLAS thread")
     with threadpool_limits(1):
@@ -163,6 +206,7 @@ def main():
             formed(label, L, args.repeat)
             etdrk4_setup(label, L, args.repeat)
         action(ops[0][0], ops[0][1], args.repeat)
+        modal(ops[0][0], forum, args.repeat)
         if not args.skip_1024:
             large(args.repeat)
 

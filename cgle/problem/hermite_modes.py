@@ -37,14 +37,15 @@ from cgle.problem import expm_action, kernels
 BANDED_IN_MATVECS = 20.0  # / N
 TRANSFORM_IN_MATVECS = 0.75
 # Forming exp(hL) (:meth:`HermiteModes.expm`), in dense N x N complex products (1.85 ms
-# at N = 220): one banded Taylor term on an N x N block ~0.09 (~20 / N), one transform
-# of a matrix (a real N x N product with a complex one) 0.62.
-BLOCK_TERM_IN_PRODUCTS = 20.0  # / N
-MATRIX_TRANSFORM_IN_PRODUCTS = 0.62
-# The base exp(hL / 2^s) is the Taylor series on ||hB||_1 / 2^s <= MODAL_BASE_NORM:
-# a term costs ~0.09 of the squaring it saves, so the base is taken larger than dense
-# expm's (0.78): each doubling of the base norm adds ~5-11 terms (0.5-1 product) and
-# saves one squaring, up to ~2.5 (THETA_ACTION[25] = 2.43: 25 terms).
+# at N = 220). The base T_m(hB / 2^s): term p is banded (half-width 2p), so the kernel
+# costs ~3.6 us m^2 at N = 220, i.e. ~95 m^2 / N^2 products (it grows as N m^2, a product
+# as N^3). One change of basis of a matrix (a product with the real P, halved by parity)
+# ~0.35; a squaring 1.
+BASE_IN_PRODUCTS = 95.0  # m^2 / N^2
+MATRIX_TRANSFORM_IN_PRODUCTS = 0.35
+# The base is the Taylor series on ||hB||_1 / 2^s <= MODAL_BASE_NORM. Doubling the base
+# norm saves one squaring and costs ~5-11 more terms; with the m^2 cost above the total
+# is flat between ~2.4 and ~3.5 at N = 220 (dense expm's base: 0.78): THETA_ACTION[25].
 MODAL_BASE_NORM = 2.4285825
 
 
@@ -213,7 +214,7 @@ class HermiteModes:
         """Dense N x N products that :meth:`expm` (h) costs (module constants)."""
         s = self.expm_squarings(h)
         m, k = self.action_plan(h / 2.0**s)
-        return m * k * BLOCK_TERM_IN_PRODUCTS / self.n + 2 * MATRIX_TRANSFORM_IN_PRODUCTS + s
+        return BASE_IN_PRODUCTS * (m * k) ** 2 / self.n**2 + 2 * MATRIX_TRANSFORM_IN_PRODUCTS + s
 
     def expm(self, h):
         """exp(hL) on the nodes: (P exp(hB / 2^s) P^{-1})^(2^s), s = :meth:`expm_squarings`,
