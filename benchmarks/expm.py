@@ -164,6 +164,7 @@ def modal(label, prob, repeat):
 
     kernels.use("numba")
     modes, L = prob.linear.modes, prob.L
+    modes.form()
     print(f"\n== {label}: in Hermite functions (pentadiagonal B, ||B||_1 = {modes.norm:.4g} shifted)   "
           f"[{load_average()}]")
     print(f"{'h':>8s} {'squarings':>9s} {'modal ms':>9s} {'dense ms':>9s} {'scipy ms':>9s} {'dense/modal':>11s} "

@@ -113,7 +113,8 @@ class HermiteModes:
             return None
         return cls(x, weights, b, equation.nu, equation.gamma, list(mu))
 
-    def _form(self):
+    def form(self):
+        """Compute P, P^{-1}, the bands of B and its shift (on first use; once)."""
         if self._formed:
             return
         x, w, b, nu, gamma, mu = self._args
@@ -146,13 +147,13 @@ class HermiteModes:
 
     def to_modes(self, v, out):
         """out = b P^T W v (coefficients of nodal values v)."""
-        self._form()
+        self.form()
         _real_times_complex(self.Pinv, v, out)
         return out
 
     def to_nodes(self, c, out):
         """out = P c (nodal values of coefficients c)."""
-        self._form()
+        self.form()
         _real_times_complex(self.P, c, out)
         return out
 
@@ -175,7 +176,7 @@ class HermiteModes:
 
     def matrix(self):
         """B as a dense matrix (for tests and inspection)."""
-        self._form()
+        self.form()
         n = self.n
         B = np.zeros((n, n), dtype=complex)
         for k in range(-2, 3):
@@ -185,7 +186,7 @@ class HermiteModes:
 
     def action_plan(self, h):
         """(m, s) of :func:`cgle.problem.expm_action.action_plan` for exp(hB)."""
-        self._form()
+        self.form()
         return expm_action.action_plan(abs(h) * self.norm)
 
     def action_cost(self, h):
@@ -201,7 +202,7 @@ class HermiteModes:
         """s: exp(hL) is formed as exp(hL / 2^s) squared s times, the fewest squarings
         with ||hB / 2^s||_1 <= MODAL_BASE_NORM. The rule commutes with halving h (bit
         for bit), so exp(hL) for s >= 1 is exactly the square of exp(hL / 2)."""
-        self._form()
+        self.form()
         norm = abs(h) * self.norm
         if not np.isfinite(norm):
             raise ValueError(f"matrix exponential of a matrix with non-finite entries (1-norm {norm})")
@@ -217,7 +218,7 @@ class HermiteModes:
         return BASE_IN_PRODUCTS * (m * k) ** 2 / self.n**2 + 2 * MATRIX_TRANSFORM_IN_PRODUCTS + s
 
     def expm(self, h):
-        """exp(hL) on the nodes: (P exp(hB / 2^s) P^{-1})^(2^s), s = :meth:`expm_squarings`,
+        """exp(hL) on the nodes: (I + P (exp(hB / 2^s) - I) P^{-1})^(2^s), s = :meth:`expm_squarings`,
         the base by the banded Taylor series on the identity (the plan, shift and cut of
         :class:`ModalExponentialAction`: backward error <= 2^-53 ||hB / 2^s||_1)."""
         s = self.expm_squarings(h)
@@ -227,9 +228,13 @@ class HermiteModes:
         # ||hB / 2^s||_1 <= MODAL_BASE_NORM < THETA_ACTION[55]: one Taylor factor (k = 1)
         E, work1, work2 = (np.empty((n, n), dtype=complex) for _ in range(3))
         kernels.penta_taylor_eye(self.shifted, base, m, complex(np.exp(base * self.shift)), E, work1, work2)
-        # P E P^{-1} = b P (P E^T)^T W: two products with P, each split by parity
+        # I + P (E - I) P^{-1}: the change of basis rounds relative to E - I (~hB for a
+        # small step), not to E; P (E - I) P^{-1} = b P (P (E - I)^T)^T W, two products
+        # with P, each split by parity
+        E[np.diag_indices(n)] -= 1.0
         X = self._p_times(np.ascontiguousarray(self._p_times(np.ascontiguousarray(E.T)).T))
         X *= self._args[2] * self._args[1][None, :]
+        X[np.diag_indices(n)] += 1.0
         for _ in range(s):
             X = X @ X
         return X
@@ -268,12 +273,15 @@ class ModalExponentialAction:
     """
 
     def __init__(self, modes, h):
-        modes._form()
+        modes.form()
         self.modes = modes
         self.t = h
         self.m, self.s = modes.action_plan(h)
         self.cost = modes.action_cost(h)
         self._eta = complex(np.exp(h * modes.shift / self.s))
+        # ||hB||_1 <= 1: exp(hB) - I is O(||hB||), and the result is taken as v plus the
+        # change (for larger steps the decaying result would be a difference of O(|v|) terms)
+        self._near_identity = abs(h) * modes.norm <= 1.0
         n = modes.n
         self._c = np.empty(n, dtype=complex)
         self._out = np.empty(n, dtype=complex)
@@ -294,5 +302,11 @@ class ModalExponentialAction:
         np.dot(modes.Pinv, v.view(np.float64).reshape(n, 2), out=self._c2)
         kernels.penta_taylor(modes.shifted, self._c, self.t / self.s, self.m, self.s, self._eta, self._out,
                              self._term, self._next)
-        np.dot(modes.P, self._out2, out=out.view(np.float64).reshape(n, 2))
+        if self._near_identity:
+            # out = v + P (exp(hB) c - c): the change of basis rounds relative to the change
+            self._out -= self._c
+            np.dot(modes.P, self._out2, out=out.view(np.float64).reshape(n, 2))
+            out += v
+        else:
+            np.dot(modes.P, self._out2, out=out.view(np.float64).reshape(n, 2))
         return out

@@ -32,7 +32,7 @@ def test_analytic_bands_are_the_collocation_operator_in_hermite_functions(n, mu,
     prob = hermite(n, mu, nu, gamma, scale)
     modes = prob.linear.modes
     assert isinstance(modes, HermiteModes)
-    modes._form()
+    modes.form()
     # P^{-1} = b P^T W exactly (Gauss quadrature of psi_k psi_l, k + l <= 2N - 2)
     np.testing.assert_allclose(modes.Pinv @ modes.P, np.eye(n), rtol=0, atol=2e-13)
     numeric = modes.Pinv @ prob.L @ modes.P
@@ -49,7 +49,7 @@ def test_hermite_functions_stay_finite_and_orthonormal_at_large_n():
     recurrence still gives an orthogonal transform."""
     prob = hermite(900, [0.34, 0.0, -0.005])
     modes = prob.linear.modes
-    modes._form()
+    modes.form()
     assert np.all(np.isfinite(modes.P))
     np.testing.assert_allclose(modes.Pinv @ modes.P, np.eye(900), rtol=0, atol=1e-12)
 
@@ -84,14 +84,16 @@ def test_modal_action_matches_scipy_expm(h):
     out = action.apply(v, np.empty_like(v))
     ref = scipy.linalg.expm(h * prob.L) @ v
     # backward error 2^-53 ||hB||_1 in the coefficients, and the two transforms' rounding
-    # (cond P ~ 2 here): a few 1e-14 in the energy norm
-    assert np.sqrt(prob.energy(out - ref) / prob.energy(ref)) <= 5e-14
+    # (cond P ~ 2 here): a few 1e-14 in the energy norm; for ||hB||_1 <= 1 the transforms
+    # carry only the change exp(hB) c - c, and the result is exact to a few ulps
+    near_identity = abs(h) * prob.linear.modes.norm <= 1.0
+    assert np.sqrt(prob.energy(out - ref) / prob.energy(ref)) <= (2e-15 if near_identity else 5e-14)
 
 
 @pytest.mark.parametrize("h", [1e-4, 0.3, 2.0])
 def test_penta_taylor_twins_agree(h):
     modes = hermite(64, [0.2, 0.03, -0.01], "1-0.5j", "0.7+0.4j").linear.modes
-    modes._form()
+    modes.form()
     m, s = modes.action_plan(h)
     eta = complex(np.exp(h * modes.shift / s))
     rng = np.random.default_rng(3)
@@ -134,8 +136,8 @@ def test_modal_matrix_exponential_matches_scipy_and_squares_bit_for_bit(h):
     kernels.use("numba")
     E = modes.expm(h)
     ref = scipy.linalg.expm(h * prob.L)
-    # the two transforms of the base and the squarings' rounding: ~1e-14 per squaring level
-    assert np.linalg.norm(E - ref) <= 2e-13 * np.linalg.norm(ref)
+    # the two transforms of the base (they carry E - I) and the squarings' rounding
+    assert np.linalg.norm(E - ref) <= (2e-14 if h <= 1e-3 else 2e-13) * np.linalg.norm(ref)
     s = modes.expm_squarings(h)
     assert modes.norm * abs(h) / 2.0**s <= 2.43 < modes.norm * abs(h) / 2.0 ** (s - 1) or s == 0
     # where exp(hL) is a square, it is the square of exp(hL / 2) exactly (the step ladder's rule)
@@ -149,7 +151,7 @@ def test_modal_matrix_exponential_matches_scipy_and_squares_bit_for_bit(h):
 
 def test_block_taylor_twins_agree_with_the_columnwise_kernel():
     modes = hermite(48, [0.2, 0.03, -0.01], "1-0.5j", "0.7+0.4j").linear.modes
-    modes._form()
+    modes.form()
     h = 0.7
     m, s = modes.action_plan(h)
     eta = complex(np.exp(h * modes.shift / s))
@@ -178,7 +180,7 @@ def test_products_with_p_by_parity_equal_the_plain_product(n):
     """The nodes are symmetric to the bit, so P M splits into even and odd functions."""
     prob = hermite(n, [0.3, 0.0, -0.01], scale=1.0)
     modes = prob.linear.modes
-    modes._form()
+    modes.form()
     np.testing.assert_array_equal(prob.x, -prob.x[::-1])
     rng = np.random.default_rng(n)
     M = rng.standard_normal((n, 3 * n)) + 1j * rng.standard_normal((n, 3 * n))
