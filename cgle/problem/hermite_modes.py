@@ -123,7 +123,9 @@ class HermiteModes:
         self.P = np.ascontiguousarray(P)
         self.Pinv = np.ascontiguousarray(b * (P.T * w))
         self.bands = modal_bands(n, b, nu, gamma, mu)
-        # the parity blocks of P for :meth:`_p_times` (the nodes are symmetric to the bit)
+        # the parity blocks of P for :meth:`_p_times` (herroots makes the nodes symmetric
+        # to the bit; other nodes take the plain product)
+        self._symmetric = bool(np.array_equal(x, -x[::-1]) and np.array_equal(w, w[::-1]))
         half = n // 2
         self._P_even = np.ascontiguousarray(P[: half + n % 2, 0::2])
         self._P_odd = np.ascontiguousarray(P[:half, 1::2])
@@ -162,6 +164,8 @@ class HermiteModes:
         (x_{n-1-j} = -x_j) and psi_k(-xi) = (-1)^k psi_k(xi), so with U = P_e M_even and
         W = P_o M_odd (the left half of the nodes, even and odd k) the rows of P M are
         U + W on the left half and U - W, mirrored, on the right (half the flops)."""
+        if not self._symmetric:
+            return _real_times_complex_matrix(self.P, M)
         n = self.n
         h = n // 2
         U = _real_times_complex_matrix(self._P_even, np.ascontiguousarray(M[0::2]))

@@ -186,3 +186,14 @@ def test_products_with_p_by_parity_equal_the_plain_product(n):
     M = rng.standard_normal((n, 3 * n)) + 1j * rng.standard_normal((n, 3 * n))
     direct = modes.P @ M
     assert np.abs(modes._p_times(M) - direct).max() <= 1e-14 * np.abs(direct).max()
+
+
+def test_nodes_that_are_not_symmetric_take_the_plain_product():
+    prob = hermite(12, [0.3, 0.0, -0.01], scale=1.0)
+    x = prob.x.copy()
+    x[0] *= 1 + 1e-12
+    modes = HermiteModes(x, prob.weights, 1.0, 1.0, 1.0, [0.3, 0.0, -0.01])
+    modes.form()
+    rng = np.random.default_rng(2)
+    M = rng.standard_normal((12, 4)) + 1j * rng.standard_normal((12, 4))
+    np.testing.assert_allclose(modes._p_times(M), modes.P @ M, rtol=1e-14, atol=1e-15)
