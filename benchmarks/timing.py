@@ -44,7 +44,6 @@ def first_kernel_calls():
     bands = np.ones((5, 8), complex)
     kernels.penta_taylor(bands, q, 0.1, 3, 1, 1 + 0j, out, np.empty_like(q), np.empty_like(q))
     block = [np.empty((8, 8), complex) for _ in range(3)]
-    kernels.penta_taylor_block(bands, np.eye(8, dtype=complex), 0.1, 3, 1, 1 + 0j, *block)
     kernels.penta_taylor_eye(bands, 0.1, 3, 1 + 0j, *block)
 
 

@@ -1,6 +1,6 @@
 """Numba kernels for a pentadiagonal operator (the Hermite collocation operator in
 Hermite functions, :mod:`cgle.problem.hermite_modes`): the scaled Taylor series on a
-vector, on a block of vectors and on the identity. NumPy twins of the same signatures
+vector and the Taylor polynomial itself (on the identity). NumPy twins of the same signatures
 are in :mod:`cgle.problem.kernels_numpy`; :mod:`cgle.problem.kernels` binds either.
 Bands are stored as bands[k + 2, i] = B[i, i + k], k = -2..2 (zero outside the matrix).
 """
@@ -53,74 +53,6 @@ def penta_taylor(bands, v, tau, m, s, eta, out, term, nxt):
         if eta != 1.0:
             for i in range(n):
                 out[i] *= eta
-    return out
-
-
-@numba.njit(cache=True)
-def _penta_rows_accumulate(bands, X, f, Y, out):
-    """Y = f B X (B pentadiagonal, bands as in :func:`_penta_product`; X, Y n x k) and
-    out += Y; returns the sum of |Re| + |Im| over Y. One loop per band and row (they
-    vectorise), then one pass for the sum."""
-    n, k = X.shape
-    for i in range(n):
-        b2 = f * bands[2, i]
-        for j in range(k):
-            Y[i, j] = b2 * X[i, j]
-        if i >= 2:
-            b0 = f * bands[0, i]
-            for j in range(k):
-                Y[i, j] += b0 * X[i - 2, j]
-        if i >= 1:
-            b1 = f * bands[1, i]
-            for j in range(k):
-                Y[i, j] += b1 * X[i - 1, j]
-        if i + 1 < n:
-            b3 = f * bands[3, i]
-            for j in range(k):
-                Y[i, j] += b3 * X[i + 1, j]
-        if i + 2 < n:
-            b4 = f * bands[4, i]
-            for j in range(k):
-                Y[i, j] += b4 * X[i + 2, j]
-    norm = 0.0
-    for i in range(n):
-        for j in range(k):
-            y = Y[i, j]
-            out[i, j] += y
-            norm += abs(y.real) + abs(y.imag)
-    return norm
-
-
-@numba.njit(cache=True)
-def _abs_sum(X):
-    n, k = X.shape
-    total = 0.0
-    for i in range(n):
-        for j in range(k):
-            total += abs(X[i, j].real) + abs(X[i, j].imag)
-    return total
-
-
-@numba.njit(cache=True)
-def penta_taylor_block(bands, V, tau, m, s, eta, out, term, nxt):
-    """:func:`penta_taylor` on every column of V at once (n x k arrays); the series is cut
-    short on the sums over all entries."""
-    n, k = V.shape
-    out[:, :] = V
-    for _ in range(s):
-        term[:, :] = out
-        previous = _abs_sum(out)
-        a, b = term, nxt
-        for p in range(1, m + 1):
-            current = _penta_rows_accumulate(bands, a, tau / p, b, out)
-            a, b = b, a
-            if previous + current <= 1.1102230246251565e-16 * _abs_sum(out):
-                break
-            previous = current
-        if eta != 1.0:
-            for i in range(n):
-                for j in range(k):
-                    out[i, j] *= eta
     return out
 
 

@@ -123,32 +123,11 @@ def _norm1(x):
     return float(np.abs(x.real).sum() + np.abs(x.imag).sum())
 
 
-def penta_taylor(bands, v, tau, m, s, eta, out, term, nxt):
-    """out = (eta T_m(tau B))^s v, T_m the Taylor polynomial of degree m, B pentadiagonal;
-    each series cut short once two consecutive terms fall below 2^-53 times the partial
-    sum (norm sum |Re| + |Im|)."""
-    out[...] = v
-    for _ in range(s):
-        term[...] = out
-        previous = _norm1(term)
-        for j in range(1, m + 1):
-            _penta_product(bands, term, tau / j, nxt)
-            term, nxt = nxt, term
-            out += term
-            current = _norm1(term)
-            if previous + current <= 2.0**-53 * _norm1(out):
-                break
-            previous = current
-        if eta != 1.0:
-            out *= eta
-    return out
-
-
-def penta_taylor_block(bands, V, tau, m, s, eta, out, term, nxt):
-    """:func:`penta_taylor` on every column of V at once (n x k arrays); the series is cut
-    short on the sums over all entries."""
+def _taylor(rows, V, tau, m, s, eta, out, term, nxt):
+    """out = (eta T_m(tau B))^s V for a vector (``rows`` = bands) or a block of columns
+    (``rows`` = bands[:, :, None]); each series cut short once two consecutive terms fall
+    below 2^-53 times the partial sum (norm sum |Re| + |Im| over all entries)."""
     out[...] = V
-    rows = bands[:, :, None]
     for _ in range(s):
         term[...] = out
         previous = _norm1(term)
@@ -165,9 +144,15 @@ def penta_taylor_block(bands, V, tau, m, s, eta, out, term, nxt):
     return out
 
 
+def penta_taylor(bands, v, tau, m, s, eta, out, term, nxt):
+    """out = (eta T_m(tau B))^s v, T_m the Taylor polynomial of degree m, B pentadiagonal;
+    each series cut short once two consecutive terms fall below 2^-53 times the partial
+    sum (norm sum |Re| + |Im|)."""
+    return _taylor(bands, v, tau, m, s, eta, out, term, nxt)
+
+
 def penta_taylor_eye(bands, tau, m, eta, out, term, nxt):
     """out = eta T_m(tau B) for a pentadiagonal B, cut short like :func:`penta_taylor`
     on the sums over all entries (arrays n x n)."""
-    n = out.shape[0]
-    eye = np.eye(n, dtype=complex)
-    return penta_taylor_block(bands, eye, tau, m, 1, eta, out, term, nxt)
+    eye = np.eye(out.shape[0], dtype=complex)
+    return _taylor(bands[:, :, None], eye, tau, m, 1, eta, out, term, nxt)

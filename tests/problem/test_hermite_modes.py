@@ -149,19 +149,26 @@ def test_modal_matrix_exponential_matches_scipy_and_squares_bit_for_bit(h):
     assert np.array_equal(prob.linear.expm(h).matrix, E)
 
 
-def test_block_taylor_twins_agree_with_the_columnwise_kernel():
+@pytest.mark.parametrize("fraction", [1e-4, 0.1, 1.0])
+def test_taylor_polynomial_twins_agree_with_scipy(fraction):
+    """penta_taylor_eye: the banded Taylor polynomial of the base, ||hB||_1 up to the
+    base norm of HermiteModes.expm (numba skips the zeros outside the growing band, NumPy
+    does not)."""
+    from cgle.problem.hermite_modes import MODAL_BASE_NORM
+
     modes = hermite(48, [0.2, 0.03, -0.01], "1-0.5j", "0.7+0.4j").linear.modes
     modes.form()
-    h = 0.7
+    h = fraction * MODAL_BASE_NORM / modes.norm
     m, s = modes.action_plan(h)
-    eta = complex(np.exp(h * modes.shift / s))
-    rng = np.random.default_rng(5)
-    V = rng.standard_normal((48, 5)) + 1j * rng.standard_normal((48, 5))
-    ref = scipy.linalg.expm(h * modes.matrix()) @ V
+    assert s == 1
+    eta = complex(np.exp(h * modes.shift))
+    ref = scipy.linalg.expm(h * modes.matrix())
+    outs = []
     for k in (kernels_numba, kernels_numpy):
-        work = [np.empty_like(V) for _ in range(3)]
-        out = k.penta_taylor_block(modes.shifted, V, h / s, m, s, eta, *work)
-        assert np.linalg.norm(out - ref) <= 1e-13 * np.linalg.norm(ref)
+        work = [np.empty((48, 48), dtype=complex) for _ in range(3)]
+        outs.append(k.penta_taylor_eye(modes.shifted, h, m, eta, *work).copy())
+        assert np.linalg.norm(outs[-1] - ref) <= 1e-14 * np.linalg.norm(ref)
+    assert np.linalg.norm(outs[0] - outs[1]) <= 1e-15 * np.linalg.norm(ref)
 
 
 def test_numpy_kernels_keep_the_dense_matrix_exponential():
