@@ -119,6 +119,7 @@ class HermiteModes:
             return
         x, w, b, nu, gamma, mu = self._args
         n = x.size
+        self._b, self._weights = b, w
         P = hermite_function_matrix(b * x)
         self.P = np.ascontiguousarray(P)
         self.Pinv = np.ascontiguousarray(b * (P.T * w))
@@ -146,18 +147,6 @@ class HermiteModes:
     def n(self):
         """The number of nodes (and of Hermite functions)."""
         return self._args[0].size
-
-    def to_modes(self, v, out):
-        """out = b P^T W v (coefficients of nodal values v)."""
-        self.form()
-        _real_times_complex(self.Pinv, v, out)
-        return out
-
-    def to_nodes(self, c, out):
-        """out = P c (nodal values of coefficients c)."""
-        self.form()
-        _real_times_complex(self.P, c, out)
-        return out
 
     def _p_times(self, M):
         """P M for a complex n x k matrix M (C-ordered), by parity: the nodes are symmetric
@@ -237,7 +226,7 @@ class HermiteModes:
         # with P, each split by parity
         E[np.diag_indices(n)] -= 1.0
         X = self._p_times(np.ascontiguousarray(self._p_times(np.ascontiguousarray(E.T)).T))
-        X *= self._args[2] * self._args[1][None, :]
+        X *= self._b * self._weights[None, :]
         X[np.diag_indices(n)] += 1.0
         for _ in range(s):
             X = X @ X
@@ -258,12 +247,6 @@ def _real_times_complex_matrix(A, X):
     """A X for real A and complex X (C-ordered): one real product with 2N columns."""
     n, k = X.shape
     return (A @ X.view(np.float64).reshape(n, 2 * k)).view(np.complex128)
-
-
-def _real_times_complex(A, v, out):
-    """out = A v for real A and complex vector v: one real product with two columns."""
-    n = A.shape[0]
-    np.dot(A, v.view(np.float64).reshape(n, 2), out=out.view(np.float64).reshape(n, 2))
 
 
 class ModalExponentialAction:

@@ -170,7 +170,7 @@ class DenseOperator:
         """(one application of :meth:`expm_action` (h), forming :meth:`expm` (h)), in
         matrix-vector products: the numbers the steppers' cost model compares. An action
         is priced at its dense products m s also where :attr:`modes` apply it for less
-        (~10 times less at N = 220): renting is then cheaper than the model says, which
+        (2 to 8 times less at N = 220): renting is then cheaper than the model says, which
         only makes it buy the matrix earlier than it would need to."""
         known = self.__dict__.setdefault("_expm_costs", {})
         key = (h, self._modal())
