@@ -45,6 +45,7 @@ def first_kernel_calls():
     kernels.penta_taylor(bands, q, 0.1, 3, 1, 1 + 0j, out, np.empty_like(q), np.empty_like(q))
     block = [np.empty((8, 8), complex) for _ in range(3)]
     kernels.penta_taylor_eye(bands, 0.1, 3, 1 + 0j, *block)
+    kernels.penta_taylor_eye_sym(bands, 0.1, 3, 1 + 0j, *block)
 
 
 KERNELS_SNIPPET = f"""

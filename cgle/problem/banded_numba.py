@@ -114,3 +114,104 @@ def penta_taylor_eye(bands, tau, m, eta, out, term, nxt):
             for j in range(n):
                 out[i, j] *= eta
     return out
+
+
+@numba.njit(cache=True)
+def penta_taylor_eye_sym(bands, tau, m, eta, out, term, nxt):
+    """:func:`penta_taylor_eye` for a complex symmetric pentadiagonal B
+    (bands[3, i] = bands[1, i + 1], bands[4, i] = bands[0, i + 2]): every term is
+    symmetric, so only its upper band is computed (from the whole previous term) and
+    then mirrored; the result is symmetric exactly. Same cut-off rule, about half the work."""
+    n = out.shape[0]
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = 0j
+            term[i, j] = 0j
+            nxt[i, j] = 0j
+        out[i, i] = 1.0
+        term[i, i] = 1.0
+    previous = float(n)
+    total = float(n)
+    a, b = term, nxt
+    for p in range(1, m + 1):
+        f = tau / p
+        w = min(2 * p, n - 1)
+        current = 0.0
+        for i in range(n):
+            hi = min(n, i + w + 1)
+            c0 = f * bands[0, i] if i >= 2 else 0j
+            c1 = f * bands[1, i] if i >= 1 else 0j
+            c2 = f * bands[2, i]
+            c3 = f * bands[3, i] if i + 1 < n else 0j
+            c4 = f * bands[4, i] if i + 2 < n else 0j
+            for j in range(i, hi):
+                y = c2 * a[i, j]
+                if i >= 2:
+                    y += c0 * a[i - 2, j]
+                if i >= 1:
+                    y += c1 * a[i - 1, j]
+                if i + 1 < n:
+                    y += c3 * a[i + 1, j]
+                if i + 2 < n:
+                    y += c4 * a[i + 2, j]
+                b[i, j] = y
+                old = out[i, j]
+                new = old + y
+                out[i, j] = new
+                # off-diagonal entries stand for two
+                weight = 1.0 if j == i else 2.0
+                current += weight * (abs(y.real) + abs(y.imag))
+                total += weight * (abs(new.real) + abs(new.imag) - abs(old.real) - abs(old.imag))
+        # mirror the new term's upper band (the next term reads whole rows)
+        for i in range(n):
+            for j in range(i + 1, min(n, i + w + 1)):
+                b[j, i] = b[i, j]
+        a, b = b, a
+        if previous + current <= 1.1102230246251565e-16 * total:
+            break
+        previous = current
+    for i in range(n):
+        for j in range(i + 1, n):
+            out[j, i] = out[i, j]
+    if eta != 1.0:
+        for i in range(n):
+            for j in range(n):
+                out[i, j] *= eta
+    return out
+
+
+@numba.njit(cache=True)
+def symmetric_nodal(Z, s, mid, X):
+    """X = F^{-1} Z F (:mod:`cgle.problem.hermite_symmetric`): from the symmetric form Z
+    (rows and columns: the even combinations of the node pairs, then the odd) back to the
+    nodes, in one pass. ``s``: sqrt(w_j) on the left half, ``mid``: sqrt(2 w_m) of a middle
+    node (odd n; else unused)."""
+    n = Z.shape[0]
+    h = n // 2
+    he = h + n % 2
+    for j in range(h):
+        r = 0.5 / s[j]
+        jj = n - 1 - j
+        for k in range(h):
+            f = s[k] * r
+            kk = n - 1 - k
+            ee = Z[j, k]
+            eo = 1j * Z[j, he + k]
+            oe = 1j * Z[he + j, k]
+            oo = -Z[he + j, he + k]  # i * i
+            # Y = Z F on the columns, then F^{-1} on the rows
+            X[j, k] = (ee + eo - oe - oo) * f
+            X[j, kk] = (ee - eo - oe + oo) * f
+            X[jj, k] = (ee + eo + oe + oo) * f
+            X[jj, kk] = (ee - eo + oe - oo) * f
+        if n % 2:
+            f = mid * r
+            X[j, h] = (Z[j, h] - 1j * Z[he + j, h]) * f
+            X[jj, h] = (Z[j, h] + 1j * Z[he + j, h]) * f
+    if n % 2:
+        for k in range(h):
+            f = s[k] / mid
+            X[h, k] = (Z[h, k] + 1j * Z[h, he + k]) * f
+            X[h, n - 1 - k] = (Z[h, k] - 1j * Z[h, he + k]) * f
+        X[h, h] = Z[h, h]
+    return X

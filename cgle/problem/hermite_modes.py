@@ -24,11 +24,13 @@ with P^{-1} L P). A product with B costs 5N multiply-adds against N^2 for L, whi
 what makes exp(hL) v by a Taylor series (:class:`ModalExponentialAction`) cheap: two
 transforms (a real N x N matrix on a complex vector each) around m s banded products.
 Higher-degree mu(x) widens the band and is not handled here (no modes: the dense route).
+For an even mu(x) the formed exp(hL) is squared in a complex symmetric form
+(:mod:`cgle.problem.hermite_symmetric`).
 """
 
 import numpy as np
 
-from cgle.problem import expm_action, kernels
+from cgle.problem import expm_action, hermite_symmetric, kernels
 
 # The cost model's units are dense N x N complex matrix-vector products (one BLAS
 # thread). Measured at N = 220: dense 12.4 us, one banded product inside the Taylor
@@ -141,6 +143,13 @@ class HermiteModes:
             self.shifted, self.shift, self.norm = shifted, shift, norm_s
         else:
             self.shifted, self.shift, self.norm = self.bands, 0j, norm
+        # the complex symmetric form (even mu, paired nodes, weights whose square roots
+        # are normal numbers): :mod:`cgle.problem.hermite_symmetric`
+        self.symmetric = None
+        cbands = hermite_symmetric.symmetric_bands(self.shifted) if self._symmetric else None
+        if cbands is not None and np.all(np.isfinite(w)) and w.min() > 1e-290:
+            self._cbands = cbands
+            self.symmetric = hermite_symmetric.SymmetricForm(P, w, b)
         self._formed = True
 
     @property
@@ -208,12 +217,43 @@ class HermiteModes:
         """Dense N x N products that :meth:`expm` (h) costs (module constants)."""
         s = self.expm_squarings(h)
         m, k = self.action_plan(h / 2.0**s)
-        return BASE_IN_PRODUCTS * (m * k) ** 2 / self.n**2 + 2 * MATRIX_TRANSFORM_IN_PRODUCTS + s
+        taylor = BASE_IN_PRODUCTS * (m * k) ** 2 / self.n**2
+        if self.symmetric is not None:
+            return (hermite_symmetric.BASE_FRACTION * taylor + 2 * MATRIX_TRANSFORM_IN_PRODUCTS
+                    + self.squaring_cost() * s + hermite_symmetric.NODAL_IN_PRODUCTS)
+        return taylor + 2 * MATRIX_TRANSFORM_IN_PRODUCTS + s
 
-    def expm(self, h):
+    def squaring_cost(self):
+        """One squaring of a formed exp(hL), in dense N x N products."""
+        self.form()
+        if self.symmetric is not None:
+            return hermite_symmetric.SQUARING_IN_PRODUCTS + hermite_symmetric.NODAL_IN_PRODUCTS
+        return 1.0
+
+    def expm_form(self, h):
+        """exp(hL) in the symmetric form Z of :mod:`cgle.problem.hermite_symmetric`
+        (None where there is none): the base of :meth:`expm`, squared s times as Z Z^T."""
+        self.form()
+        if self.symmetric is None:
+            return None
+        s = self.expm_squarings(h)
+        base = h / 2.0**s
+        m, _k = self.action_plan(base)
+        S = hermite_symmetric.taylor_base(self._cbands, base, m, complex(np.exp(base * self.shift)))
+        Z = self.symmetric.from_modes(S)
+        for _ in range(s):
+            Z = self.symmetric.squared(Z)
+        return Z
+
+    def expm(self, h, symmetric=True):
         """exp(hL) on the nodes: (I + P (exp(hB / 2^s) - I) P^{-1})^(2^s), s = :meth:`expm_squarings`,
         the base by the banded Taylor series on the identity (the plan, shift and cut of
-        :class:`ModalExponentialAction`: backward error <= 2^-53 ||hB / 2^s||_1)."""
+        :class:`ModalExponentialAction`: backward error <= 2^-53 ||hB / 2^s||_1); squared in
+        the symmetric form where there is one (:meth:`expm_form`), unless ``symmetric`` is
+        False (then on the nodes: the plain route, for comparison)."""
+        Z = self.expm_form(h) if symmetric else None
+        if Z is not None:
+            return self.symmetric.nodal(Z)
         s = self.expm_squarings(h)
         base = h / 2.0**s
         m, k = self.action_plan(base)

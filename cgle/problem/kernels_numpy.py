@@ -156,3 +156,36 @@ def penta_taylor_eye(bands, tau, m, eta, out, term, nxt):
     on the sums over all entries (arrays n x n)."""
     eye = np.eye(out.shape[0], dtype=complex)
     return _taylor(bands[:, :, None], eye, tau, m, 1, eta, out, term, nxt)
+
+
+def penta_taylor_eye_sym(bands, tau, m, eta, out, term, nxt):
+    """:func:`penta_taylor_eye` for a complex symmetric B, made symmetric exactly (its
+    upper triangle mirrored)."""
+    penta_taylor_eye(bands, tau, m, eta, out, term, nxt)
+    upper = np.triu_indices(out.shape[0], 1)
+    out.T[upper] = out[upper]
+    return out
+
+
+def symmetric_nodal(Z, s, mid, X):
+    """X = F^{-1} Z F of :mod:`cgle.problem.hermite_symmetric` (``s``: sqrt(w) on the left
+    half of the nodes, ``mid``: sqrt(2 w) of a middle node, odd n)."""
+    n = Z.shape[0]
+    h = n // 2
+    he = h + n % 2
+    s = s[:h]
+    # Y = Z F: node column j (left half) is s_j (Z_e,j + i Z_o,j), its mirror s_j (Z_e,j - i Z_o,j)
+    Y = np.empty((n, n), dtype=complex)
+    ze, zo = Z[:, :h], 1j * Z[:, he:]
+    np.multiply(ze + zo, s, out=Y[:, :h])
+    np.multiply(ze - zo, s, out=Y[:, ::-1][:, :h])
+    if n % 2:
+        Y[:, h] = mid * Z[:, h]
+    # X = F^{-1} Y: node row j is (Y_e,j - i Y_o,j) / (2 s_j), its mirror (Y_e,j + i Y_o,j) / (2 s_j)
+    ye, yo = Y[:h], 1j * Y[he:]
+    inv = (0.5 / s)[:, None]
+    np.multiply(ye - yo, inv, out=X[:h])
+    np.multiply(ye + yo, inv, out=X[::-1][:h])
+    if n % 2:
+        X[h] = Y[h] / mid
+    return X

@@ -91,15 +91,30 @@ class DenseOperator:
 
     ``modes`` (optional, :class:`cgle.problem.hermite_modes.HermiteModes`): a basis in
     which the matrix is pentadiagonal; exponentials (:meth:`expm`, :meth:`expm_action`)
-    are then computed there, with the numba kernels.
+    are then computed there, with the numba kernels. ``symmetric`` (optional, for an
+    exponential formed that way): (Z, form), the matrix in the complex symmetric form of
+    :class:`cgle.problem.hermite_symmetric.SymmetricForm`, where :meth:`squared` squares
+    it; ``matrix`` may then be None, computed from Z on first use (a level that is only
+    squared on the way up never needs it on the nodes).
     """
 
-    def __init__(self, matrix, modes=None):
-        self.matrix = np.ascontiguousarray(matrix, dtype=complex)
+    def __init__(self, matrix, modes=None, symmetric=None):
+        self._matrix = None if matrix is None else np.ascontiguousarray(matrix, dtype=complex)
         self.modes = modes
+        self.symmetric = symmetric
+
+    @property
+    def matrix(self):
+        """The matrix on the nodes."""
+        if self._matrix is None:
+            Z, form = self.symmetric
+            self._matrix = form.nodal(Z)
+        return self._matrix
 
     @property
     def shape(self):
+        if self._matrix is None:
+            return (self.symmetric[0].shape[0],)
         return (self.matrix.shape[0],)
 
     def apply(self, v, out):
@@ -121,6 +136,9 @@ class DenseOperator:
         """exp(h A) (:func:`cgle.problem.matrix_functions.expm`, or in :attr:`modes`:
         :meth:`cgle.problem.hermite_modes.HermiteModes.expm`)."""
         if self._modal():
+            Z = self.modes.expm_form(h)
+            if Z is not None:
+                return DenseOperator(None, symmetric=(Z, self.modes.symmetric))
             return DenseOperator(self.modes.expm(h))
         return DenseOperator(matrix_functions.expm(h * self.matrix))
 
@@ -187,11 +205,24 @@ class DenseOperator:
         return known[key]
 
     def squaring_cost(self):
-        """Matrix-vector products of one :meth:`squared`."""
-        return expm_action.squaring_cost(self.matrix.shape[0])
+        """Matrix-vector products of one :meth:`squared` of a formed exponential (a dense
+        product, or the symmetric form's rank-k update where :attr:`modes` have one)."""
+        n = self.matrix.shape[0]
+        if self._modal():
+            return self.modes.squaring_cost() * expm_action.product_in_matvecs(n)
+        return expm_action.squaring_cost(n)
+
+    def exponential_nbytes(self):
+        """Bytes that one formed exp(hA) may hold: twice the matrix where :attr:`modes` may
+        keep its symmetric form beside it."""
+        n = self.matrix.shape[0]
+        return 16 * n * n * (1 if self.modes is None else 2)
 
     def squared(self):
-        """A^2."""
+        """A^2 (Z Z^T in the symmetric form where there is one; on the nodes when first used)."""
+        if self.symmetric is not None:
+            Z, form = self.symmetric
+            return DenseOperator(None, symmetric=(form.squared(Z), form))
         return DenseOperator(self.matrix @ self.matrix)
 
     def shifted_inverse(self, a):
@@ -321,6 +352,10 @@ class DiagonalOperator:
     def expm_costs(self, h):
         """(inf, 0): forming exp(h A) costs one pass over the symbol, always worth it."""
         return math.inf, 0.0
+
+    def exponential_nbytes(self):
+        """Bytes that one formed exp(hA) holds."""
+        return 16 * self.symbol.size
 
     def squaring_cost(self):
         """0: squaring a diagonal costs no matrix-vector product."""

@@ -81,8 +81,7 @@ class Propagators:
     def __init__(self, linear, cache_size=None):
         self.linear = linear
         if cache_size is None:
-            n = int(np.prod(linear.shape))
-            cache_size = min(16, max(4, int(2.5e8 // (16 * n * n))))
+            cache_size = min(16, max(4, int(2.5e8 // linear.exponential_nbytes())))
         self.cache_size = cache_size
         self._matrices = OrderedDict()
         self._actions = OrderedDict()
