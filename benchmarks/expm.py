@@ -17,7 +17,8 @@ scipy.linalg.expm and scipy.sparse.linalg.expm_multiply (issues 4 and 17).
    pass (what the stepper uses) against scipy.linalg.expm of the augmented 4N x 4N block
    matrix (twice).
 5. In Hermite functions (cgle.problem.hermite_modes, numba kernels), forum N = 220:
-   exp(hL) formed and exp(hL) v by action, against the dense routes of 1. and 2. and
+   exp(hL) formed (squared in the complex symmetric form of cgle.problem.hermite_symmetric,
+   and on the nodes) and exp(hL) v by action, against the dense routes of 1. and 2. and
    scipy; at N = 1024 the formed exp(L) is in 3.
 
 Every time is the median of ``--repeat`` repetitions interleaved over the methods
@@ -167,16 +168,19 @@ def modal(label, prob, repeat):
     modes.form()
     print(f"\n== {label}: in Hermite functions (pentadiagonal B, ||B||_1 = {modes.norm:.4g} shifted)   "
           f"[{load_average()}]")
-    print(f"{'h':>8s} {'squarings':>9s} {'modal ms':>9s} {'dense ms':>9s} {'scipy ms':>9s} {'dense/modal':>11s} "
-          f"{'diff modal':>10s} {'diff dense':>10s}")
+    print("formed: 'symmetric' squares the complex symmetric form (cgle.problem.hermite_symmetric, what "
+          "cgle uses for an even mu), 'modal' squares on the nodes")
+    print(f"{'h':>8s} {'squarings':>9s} {'symm. ms':>9s} {'modal ms':>9s} {'dense ms':>9s} {'scipy ms':>9s} "
+          f"{'modal/sym':>9s} {'dense/sym':>9s} {'diff sym':>9s} {'diff modal':>10s} {'diff dense':>10s}")
     for h in HS[:-1]:
-        t = medians({"modal": lambda: modes.expm(h), "dense": lambda: me.expm(h * L),
-                     "scipy": lambda: scipy.linalg.expm(h * L)}, repeat)
+        t = medians({"symmetric": lambda: modes.expm(h), "modal": lambda: modes.expm(h, symmetric=False),
+                     "dense": lambda: me.expm(h * L), "scipy": lambda: scipy.linalg.expm(h * L)}, repeat)
         ref = scipy.linalg.expm(h * L)
-        d_modal = np.linalg.norm(modes.expm(h) - ref, 1) / np.linalg.norm(ref, 1)
-        d_dense = np.linalg.norm(me.expm(h * L) - ref, 1) / np.linalg.norm(ref, 1)
-        print(f"{h:8.0e} {modes.expm_squarings(h):9d} {t['modal'] * 1e3:9.2f} {t['dense'] * 1e3:9.2f} "
-              f"{t['scipy'] * 1e3:9.2f} {t['dense'] / t['modal']:11.2f} {d_modal:10.1e} {d_dense:10.1e}")
+        diffs = [np.linalg.norm(E - ref, 1) / np.linalg.norm(ref, 1)
+                 for E in (modes.expm(h), modes.expm(h, symmetric=False), me.expm(h * L))]
+        print(f"{h:8.0e} {modes.expm_squarings(h):9d} {t['symmetric'] * 1e3:9.2f} {t['modal'] * 1e3:9.2f} "
+              f"{t['dense'] * 1e3:9.2f} {t['scipy'] * 1e3:9.2f} {t['modal'] / t['symmetric']:9.2f} "
+              f"{t['dense'] / t['symmetric']:9.2f} {diffs[0]:9.1e} {diffs[1]:10.1e} {diffs[2]:10.1e}")
     B, mu, norm = shifted(L)
     v = np.random.default_rng(1).standard_normal(L.shape[0]) + 0j
     out = np.empty_like(v)

@@ -219,7 +219,7 @@ class HermiteModes:
         m, k = self.action_plan(h / 2.0**s)
         taylor = BASE_IN_PRODUCTS * (m * k) ** 2 / self.n**2
         if self.symmetric is not None:
-            return (hermite_symmetric.BASE_FRACTION * taylor + 2 * MATRIX_TRANSFORM_IN_PRODUCTS
+            return (hermite_symmetric.BASE_FRACTION * taylor + hermite_symmetric.TRANSFORM_IN_PRODUCTS
                     + self.squaring_cost() * s + hermite_symmetric.NODAL_IN_PRODUCTS)
         return taylor + 2 * MATRIX_TRANSFORM_IN_PRODUCTS + s
 

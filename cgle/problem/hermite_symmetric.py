@@ -37,10 +37,12 @@ from cgle.problem import kernels
 
 # Cost constants in dense N x N complex products (1.80 ms at N = 220, one BLAS thread),
 # measured at N = 220: a squaring Z Z^T (zsyrk) 1.04 ms; back to the nodes, F^{-1} Z F,
-# 0.06 ms; the symmetric Taylor base 0.54 of the plain banded one (half the band).
+# 0.06 ms; the symmetric Taylor base 0.54 of the plain banded one (half the band); the
+# congruence with G (:meth:`SymmetricForm.from_modes`, three parity blocks) 0.86 ms.
 SQUARING_IN_PRODUCTS = 0.6
 NODAL_IN_PRODUCTS = 0.04
 BASE_FRACTION = 0.55
+TRANSFORM_IN_PRODUCTS = 0.5
 
 
 def symmetric_bands(bands):
@@ -85,20 +87,25 @@ class SymmetricForm:
 
     def from_modes(self, S):
         """Z = I + (b / 2) G (S - I) G^T for the symmetric modal matrix S (natural order of
-        k), symmetric exactly; rows and columns: the even combinations, then the odd."""
+        k), symmetric exactly; rows and columns: the even combinations, then the odd.
+        By parity, Z_ee = Ge A_ee Ge^T, Z_eo = Ge A_eo Go^T = Z_oe^T, Z_oo = Go A_oo Go^T
+        (A = S - I): three of the four blocks are computed."""
         n, he = self.n, self._he
-        S = S.copy()
-        S[np.diag_indices(n)] -= 1.0
-        T = np.empty((n, n), dtype=complex)
-        T[:he] = _real_times(self.Ge, np.ascontiguousarray(S[0::2]))
-        T[he:] = _real_times(self.Go, np.ascontiguousarray(S[1::2]))
+        A = S.copy()
+        A[np.diag_indices(n)] -= 1.0
+        Te = _real_times(self.Ge, np.ascontiguousarray(A[0::2]))  # Ge [A_ee, A_eo], columns in k order
+        Too = _real_times(self.Go, np.ascontiguousarray(A[1::2, 1::2]))
+        # X Gb^T = (Gb X^T)^T
+        Zee = _real_times(self.Ge, np.ascontiguousarray(Te[:, 0::2].T)).T
+        Zeo = _real_times(self.Go, np.ascontiguousarray(Te[:, 1::2].T)).T
+        Zoo = _real_times(self.Go, np.ascontiguousarray(Too.T)).T
         Z = np.empty((n, n), dtype=complex)
-        Z[:, :he] = _real_times(self.Ge, np.ascontiguousarray(T[:, 0::2].T)).T
-        Z[:, he:] = _real_times(self.Go, np.ascontiguousarray(T[:, 1::2].T)).T
-        Z *= 0.5 * self._b
-        # the two products round differently above and below the diagonal
-        Z += Z.T
-        Z *= 0.5
+        f = 0.25 * self._b  # b / 2, and 1/2 of the symmetrisation below
+        # the products round differently above and below the diagonal of each block
+        np.multiply(Zee + Zee.T, f, out=Z[:he, :he])
+        np.multiply(Zoo + Zoo.T, f, out=Z[he:, he:])
+        np.multiply(Zeo, 2.0 * f, out=Z[:he, he:])
+        Z[he:, :he] = Z[:he, he:].T
         Z[np.diag_indices(n)] += 1.0
         return Z
 
