@@ -23,6 +23,7 @@ short once two consecutive terms fall below u times the partial sum (their eq. 3
 so the work is often below m s.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -58,10 +59,12 @@ def product_in_matvecs(n):
     return n * min(1.0, 0.65 * (220.0 / max(n, 1)) ** 0.6)
 
 
+@functools.lru_cache(maxsize=4096)
 def action_plan(norm):
     """(m, s): Taylor degree and number of scaling steps for ||tB||_1 = ``norm``, the
     fewest matrix-vector products m s with norm / s <= THETA_ACTION[m] (ties: smaller m).
-    ``norm = 0`` gives (0, 1): exp(0) v = v."""
+    ``norm = 0`` gives (0, 1): exp(0) v = v. Remembered per norm (a step ladder asks for
+    the same few again and again; the search over THETA_ACTION takes ~20 us)."""
     if not math.isfinite(norm):
         raise ValueError(f"exponential action of a matrix with non-finite entries (1-norm {norm})")
     if norm == 0.0:
