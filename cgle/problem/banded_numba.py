@@ -57,11 +57,8 @@ def penta_taylor(bands, v, tau, m, s, eta, out, term, nxt):
 
 
 @numba.njit(cache=True)
-def penta_taylor_eye(bands, tau, m, eta, out, term, nxt):
-    """out = eta T_m(tau B) for a pentadiagonal B (bands as in :func:`_penta_product`): the
-    Taylor polynomial itself, cut short like :func:`penta_taylor` on the sums over all
-    entries. Term p is (tau B)^p / p!, which has band half-width 2p: only the band is
-    computed (arrays n x n; outside the band ``term`` and ``nxt`` stay zero)."""
+def _start_at_identity(out, term, nxt):
+    """out = term = I, nxt = 0 (the partial sum and first term of a Taylor polynomial)."""
     n = out.shape[0]
     for i in range(n):
         for j in range(n):
@@ -70,6 +67,16 @@ def penta_taylor_eye(bands, tau, m, eta, out, term, nxt):
             nxt[i, j] = 0j
         out[i, i] = 1.0
         term[i, i] = 1.0
+
+
+@numba.njit(cache=True)
+def penta_taylor_eye(bands, tau, m, eta, out, term, nxt):
+    """out = eta T_m(tau B) for a pentadiagonal B (bands as in :func:`_penta_product`): the
+    Taylor polynomial itself, cut short like :func:`penta_taylor` on the sums over all
+    entries. Term p is (tau B)^p / p!, which has band half-width 2p: only the band is
+    computed (arrays n x n; outside the band ``term`` and ``nxt`` stay zero)."""
+    n = out.shape[0]
+    _start_at_identity(out, term, nxt)
     previous = float(n)
     total = float(n)  # sum |Re| + |Im| over out, kept up to date
     a, b = term, nxt
@@ -110,9 +117,7 @@ def penta_taylor_eye(bands, tau, m, eta, out, term, nxt):
             break
         previous = current
     if eta != 1.0:
-        for i in range(n):
-            for j in range(n):
-                out[i, j] *= eta
+        out *= eta
     return out
 
 
@@ -123,13 +128,7 @@ def penta_taylor_eye_sym(bands, tau, m, eta, out, term, nxt):
     symmetric, so only its upper band is computed (from the whole previous term) and
     then mirrored; the result is symmetric exactly. Same cut-off rule, about half the work."""
     n = out.shape[0]
-    for i in range(n):
-        for j in range(n):
-            out[i, j] = 0j
-            term[i, j] = 0j
-            nxt[i, j] = 0j
-        out[i, i] = 1.0
-        term[i, i] = 1.0
+    _start_at_identity(out, term, nxt)
     previous = float(n)
     total = float(n)
     a, b = term, nxt
@@ -174,9 +173,7 @@ def penta_taylor_eye_sym(bands, tau, m, eta, out, term, nxt):
         for j in range(i + 1, n):
             out[j, i] = out[i, j]
     if eta != 1.0:
-        for i in range(n):
-            for j in range(n):
-                out[i, j] *= eta
+        out *= eta
     return out
 
 

@@ -163,11 +163,11 @@ class HermiteModes:
         W = P_o M_odd (the left half of the nodes, even and odd k) the rows of P M are
         U + W on the left half and U - W, mirrored, on the right (half the flops)."""
         if not self._symmetric:
-            return _real_times_complex_matrix(self.P, M)
+            return hermite_symmetric.real_times_complex(self.P, M)
         n = self.n
         h = n // 2
-        U = _real_times_complex_matrix(self._P_even, np.ascontiguousarray(M[0::2]))
-        W = _real_times_complex_matrix(self._P_odd, np.ascontiguousarray(M[1::2]))
+        U = hermite_symmetric.real_times_complex(self._P_even, np.ascontiguousarray(M[0::2]))
+        W = hermite_symmetric.real_times_complex(self._P_odd, np.ascontiguousarray(M[1::2]))
         out = np.empty(M.shape, dtype=complex)
         np.add(U[:h], W, out=out[:h])
         np.subtract(U[:h], W, out=out[::-1][:h])
@@ -179,12 +179,7 @@ class HermiteModes:
     def matrix(self):
         """B as a dense matrix (for tests and inspection)."""
         self.form()
-        n = self.n
-        B = np.zeros((n, n), dtype=complex)
-        for k in range(-2, 3):
-            i = np.arange(max(0, -k), min(n, n - k))
-            B[i, i + k] = self.bands[k + 2, i]
-        return B
+        return banded_matrix(self.bands)
 
     def action_plan(self, h):
         """(m, s) of :func:`cgle.problem.expm_action.action_plan` for exp(hB)."""
@@ -273,6 +268,16 @@ class HermiteModes:
         return X
 
 
+def banded_matrix(bands):
+    """The dense matrix of bands[k + 2, i] = M[i, i + k], k = -2..2."""
+    n = bands.shape[1]
+    M = np.zeros((n, n), dtype=bands.dtype)
+    for k in range(-2, 3):
+        i = np.arange(max(0, -k), min(n, n - k))
+        M[i, i + k] = bands[k + 2, i]
+    return M
+
+
 def _banded_norm1(absb):
     """The 1-norm (largest column sum) of a banded matrix from |bands|."""
     n = absb.shape[1]
@@ -281,12 +286,6 @@ def _banded_norm1(absb):
         i = np.arange(max(0, -k), min(n, n - k))
         cols[i + k] += absb[k + 2, i]
     return float(cols.max()) if n else 0.0
-
-
-def _real_times_complex_matrix(A, X):
-    """A X for real A and complex X (C-ordered): one real product with 2N columns."""
-    n, k = X.shape
-    return (A @ X.view(np.float64).reshape(n, 2 * k)).view(np.complex128)
 
 
 class ModalExponentialAction:

@@ -66,7 +66,7 @@ class SymmetricForm:
     def __init__(self, P, weights, b):
         n = P.shape[0]
         h = n // 2
-        self.n, self._h, self._he = n, h, h + n % 2
+        self.n, self._he = n, h + n % 2
         s = np.sqrt(np.asarray(weights, dtype=float))
         self._s = s[:h]
         self._mid = float(np.sqrt(2.0) * s[h]) if n % 2 else 0.0
@@ -93,12 +93,12 @@ class SymmetricForm:
         n, he = self.n, self._he
         A = S.copy()
         A[np.diag_indices(n)] -= 1.0
-        Te = _real_times(self.Ge, np.ascontiguousarray(A[0::2]))  # Ge [A_ee, A_eo], columns in k order
-        Too = _real_times(self.Go, np.ascontiguousarray(A[1::2, 1::2]))
+        Te = real_times_complex(self.Ge, np.ascontiguousarray(A[0::2]))  # Ge [A_ee, A_eo], columns in k order
+        Too = real_times_complex(self.Go, np.ascontiguousarray(A[1::2, 1::2]))
         # X Gb^T = (Gb X^T)^T
-        Zee = _real_times(self.Ge, np.ascontiguousarray(Te[:, 0::2].T)).T
-        Zeo = _real_times(self.Go, np.ascontiguousarray(Te[:, 1::2].T)).T
-        Zoo = _real_times(self.Go, np.ascontiguousarray(Too.T)).T
+        Zee = real_times_complex(self.Ge, np.ascontiguousarray(Te[:, 0::2].T)).T
+        Zeo = real_times_complex(self.Go, np.ascontiguousarray(Te[:, 1::2].T)).T
+        Zoo = real_times_complex(self.Go, np.ascontiguousarray(Too.T)).T
         Z = np.empty((n, n), dtype=complex)
         f = 0.25 * self._b  # b / 2, and 1/2 of the symmetrisation below
         # the products round differently above and below the diagonal of each block
@@ -120,8 +120,9 @@ class SymmetricForm:
         return kernels.symmetric_nodal(Z, self._s, self._mid, X)
 
 
-def _real_times(A, X):
-    """A X for real A and complex C-ordered X: one real product with twice the columns."""
+def real_times_complex(A, X):
+    """A X for real A and complex C-ordered X: one real product with twice the columns
+    (also the products with P of :mod:`cgle.problem.hermite_modes`)."""
     n, k = X.shape
     return (A @ X.view(np.float64).reshape(n, 2 * k)).view(np.complex128)
 

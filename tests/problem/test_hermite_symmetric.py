@@ -6,16 +6,10 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-import cgle
 from cgle.problem import hermite_symmetric, kernels, kernels_numba, kernels_numpy
+from cgle.problem.hermite_modes import banded_matrix
 from cgle.problem.operators import DenseOperator
-
-
-def hermite(n, mu, nu="2+0.2j", gamma="1-1j", scale="auto"):
-    return cgle.build({"name": "sym", "equation": {"nu": nu, "gamma": gamma, "mu": mu, "beta": 1},
-                       "grid": {"basis": "hermite", "n": n, "scale": scale},
-                       "initial": {"kind": "constant", "amplitude": 1.0},
-                       "time": {"scheme": "strang", "dt": 0.1, "t_end": 1.0}})
+from test_hermite_modes import hermite
 
 
 EVEN = [
@@ -28,15 +22,6 @@ EVEN = [
 def phases(n):
     """i^k, k = 0..n-1, exactly."""
     return np.array([1, 1j, -1, -1j])[np.arange(n) % 4]
-
-
-def dense(bands):
-    n = bands.shape[1]
-    M = np.zeros((n, n), dtype=complex)
-    for k in range(-2, 3):
-        i = np.arange(max(0, -k), min(n, n - k))
-        M[i, i + k] = bands[k + 2, i]
-    return M
 
 
 def node_pairing(n, weights):
@@ -57,10 +42,10 @@ def test_the_operator_is_complex_symmetric_after_the_phases_i_to_the_k(n, mu, nu
     modes = hermite(n, mu, nu, gamma, scale).linear.modes
     modes.form()
     assert modes.symmetric is not None
-    C = dense(modes._cbands)
+    C = banded_matrix(modes._cbands)
     np.testing.assert_array_equal(C, C.T)
     d = phases(n)
-    B = dense(modes.shifted)
+    B = banded_matrix(modes.shifted)
     # B = D C D^{-1}, entrywise B_kl = i^k C_kl i^-l (products with +-1, +-i: exact)
     np.testing.assert_array_equal(d[:, None] * C * d.conj()[None, :], B)
 
@@ -120,7 +105,7 @@ def test_symmetric_taylor_polynomial_twins_agree_with_scipy(fraction):
     m, s = modes.action_plan(h)
     assert s == 1
     eta = complex(np.exp(h * modes.shift))
-    ref = eta * scipy.linalg.expm(h * dense(modes._cbands))
+    ref = eta * scipy.linalg.expm(h * banded_matrix(modes._cbands))
     outs = []
     for k in (kernels_numba, kernels_numpy):
         work = [np.empty((n, n), dtype=complex) for _ in range(3)]
