@@ -216,3 +216,6 @@ def test_nodes_that_are_not_symmetric_take_the_plain_product():
     rng = np.random.default_rng(2)
     M = rng.standard_normal((12, 4)) + 1j * rng.standard_normal((12, 4))
     np.testing.assert_allclose(modes._p_times(M), modes.P @ M, rtol=1e-14, atol=1e-15)
+    # an even mu, but no node pairing: no symmetric form, the exponential squares on the nodes
+    assert modes.symmetric is None
+    np.testing.assert_array_equal(modes.expm(0.3), modes.expm(0.3, symmetric=False))
