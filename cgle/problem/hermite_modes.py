@@ -30,7 +30,7 @@ For an even mu(x) the formed exp(hL) is squared in a complex symmetric form
 
 import numpy as np
 
-from cgle.problem import expm_action, hermite_symmetric, kernels
+from cgle.problem import expm_action, hermite_symmetric, kernels, recycled
 
 # The cost model's units are dense N x N complex matrix-vector products (one BLAS
 # thread). Measured at N = 220: dense 12.4 us, one banded product inside the Taylor
@@ -254,7 +254,7 @@ class HermiteModes:
         m, k = self.action_plan(base)
         n = self.n
         # ||hB / 2^s||_1 <= MODAL_BASE_NORM < THETA_ACTION[55]: one Taylor factor (k = 1)
-        E, work1, work2 = (np.empty((n, n), dtype=complex) for _ in range(3))
+        E, work1, work2 = (recycled.empty((n, n)) for _ in range(3))
         kernels.penta_taylor_eye(self.shifted, base, m, complex(np.exp(base * self.shift)), E, work1, work2)
         # I + P (E - I) P^{-1}: the change of basis rounds relative to E - I (~hB for a
         # small step), not to E; P (E - I) P^{-1} = b P (P (E - I)^T)^T W, two products
@@ -264,7 +264,7 @@ class HermiteModes:
         X *= self._b * self._weights[None, :]
         X[np.diag_indices(n)] += 1.0
         for _ in range(s):
-            X = X @ X
+            X = np.matmul(X, X, out=recycled.empty((n, n)))
         return X
 
 

@@ -33,7 +33,7 @@ computed on its upper band only.
 
 import numpy as np
 
-from cgle.problem import kernels
+from cgle.problem import kernels, recycled
 
 # Cost constants in dense N x N complex products (1.80 ms at N = 220, one BLAS thread),
 # measured at N = 220: a squaring Z Z^T (zsyrk) 1.04 ms; back to the nodes, F^{-1} Z F,
@@ -91,7 +91,8 @@ class SymmetricForm:
         By parity, Z_ee = Ge A_ee Ge^T, Z_eo = Ge A_eo Go^T = Z_oe^T, Z_oo = Go A_oo Go^T
         (A = S - I): three of the four blocks are computed."""
         n, he = self.n, self._he
-        A = S.copy()
+        A = recycled.empty((n, n))
+        A[...] = S
         A[np.diag_indices(n)] -= 1.0
         Te = real_times_complex(self.Ge, np.ascontiguousarray(A[0::2]))  # Ge [A_ee, A_eo], columns in k order
         Too = real_times_complex(self.Go, np.ascontiguousarray(A[1::2, 1::2]))
@@ -99,7 +100,7 @@ class SymmetricForm:
         Zee = real_times_complex(self.Ge, np.ascontiguousarray(Te[:, 0::2].T)).T
         Zeo = real_times_complex(self.Go, np.ascontiguousarray(Te[:, 1::2].T)).T
         Zoo = real_times_complex(self.Go, np.ascontiguousarray(Too.T)).T
-        Z = np.empty((n, n), dtype=complex)
+        Z = recycled.empty((n, n))
         f = 0.25 * self._b  # b / 2, and 1/2 of the symmetrisation below
         # the products round differently above and below the diagonal of each block
         np.multiply(Zee + Zee.T, f, out=Z[:he, :he])
@@ -112,11 +113,11 @@ class SymmetricForm:
     @staticmethod
     def squared(Z):
         """Z^2 = Z Z^T for a symmetric Z (BLAS zsyrk through NumPy; symmetric exactly)."""
-        return np.matmul(Z, Z.T)
+        return np.matmul(Z, Z.T, out=recycled.empty(Z.shape))
 
     def nodal(self, Z):
         """exp(hL) = F^{-1} Z F on the nodes, from its symmetric form Z (one O(N^2) pass)."""
-        X = np.empty(Z.shape, dtype=complex)
+        X = recycled.empty(Z.shape)
         return kernels.symmetric_nodal(Z, self._s, self._mid, X)
 
 
@@ -130,5 +131,5 @@ def real_times_complex(A, X):
 def taylor_base(cbands, tau, m, eta):
     """eta T_m(tau C) for the symmetric bands of C (symmetric exactly)."""
     n = cbands.shape[1]
-    out, work1, work2 = (np.empty((n, n), dtype=complex) for _ in range(3))
+    out, work1, work2 = (recycled.empty((n, n)) for _ in range(3))
     return kernels.penta_taylor_eye_sym(cbands, tau, m, eta, out, work1, work2)

@@ -24,7 +24,7 @@ import math
 # scipy.linalg costs ~0.14 s, as much as a whole 200-step Hermite run
 import numpy as np
 
-from cgle.problem import expm_action, kernels, matrix_functions
+from cgle.problem import expm_action, kernels, matrix_functions, recycled
 
 # diagonal phi functions: for |z| < _PHI_CONTOUR_BELOW the mean over _PHI_CONTOUR_POINTS
 # nodes on the circle of radius _PHI_CONTOUR_RADIUS around z (every node has modulus >= 1,
@@ -223,7 +223,7 @@ class DenseOperator:
         if self.symmetric is not None:
             Z, form = self.symmetric
             return DenseOperator(None, symmetric=(form.squared(Z), form))
-        return DenseOperator(self.matrix @ self.matrix)
+        return DenseOperator(np.matmul(self.matrix, self.matrix, out=recycled.empty(self.matrix.shape)))
 
     def shifted_inverse(self, a):
         """(I - a A)^{-1}, formed once from an LU factorisation."""
