@@ -24,7 +24,8 @@ import numpy as np
 MIN_BYTES = 1 << 17
 MAX_POOLED_BYTES = 64 << 20
 
-_lock = threading.Lock()
+# re-entrant: a finalizer may run in a thread that holds it (an array dying mid-call)
+_lock = threading.RLock()
 _free = {}  # nbytes -> [uint8 blocks]
 _pooled = [0]
 
@@ -44,7 +45,7 @@ def empty(shape, dtype=complex):
     if block is None:
         block = np.empty(nbytes, dtype=np.uint8)
     flat = np.frombuffer(memoryview(block), dtype=dtype, count=count)
-    weakref.finalize(flat, _release, block)
+    weakref.finalize(flat, _release, block).atexit = False
     return flat.reshape(shape)
 
 
