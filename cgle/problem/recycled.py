@@ -4,8 +4,8 @@ An N x N complex matrix at N = 220 is 774 kB. The C allocator hands out blocks t
 large as fresh pages from the system (mmap), and the first write to each 4 kB page is a
 page fault: ~190 faults, ~0.4 ms, for a matrix whose own product costs ~1 ms. Forming
 the exponentials of an adaptive run does that for every matrix it builds: measured on
-the forum problem (N = 220) from q0 = 1e4 to t = 20, 2500 faults, about 5 ms of a 29 ms
-run. :func:`empty` instead takes the memory of an array of the same size that is no
+the forum problem (N = 220) from q0 = 1e4 to t = 20, 2500-2900 faults a run, about a
+fifth of its time. :func:`empty` instead takes the memory of an array of the same size that is no
 longer referenced, where there is one.
 
 Safe by construction: memory goes back to the pool only when nothing can reach it. The
