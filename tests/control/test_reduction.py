@@ -129,10 +129,30 @@ def test_transfer_peak_is_at_the_global_mode_frequency(ss, sweep):
     assert abs(peak - lead.imag) < 0.1
 
 
+def square_root_hsv(A, B, C):
+    """Hankel singular values from scipy's Gramians by the square-root method
+    (sigma(L_Q^* L_P), P = L_P L_P^*, Q = L_Q L_Q^*, factors from eigh): a second
+    computation, independent of cgle's, for the tail where the values are ill determined."""
+    factors = []
+    for G in scipy_gramians(A, B, C):
+        w, V = np.linalg.eigh(G)
+        factors.append(V * np.sqrt(np.clip(w, 0.0, None)))
+    return np.linalg.svd(factors[1].conj().T @ factors[0], compute_uv=False)
+
+
 def test_balanced_truncation_error_lies_between_the_hankel_bounds(ss, hsv, sweep):
+    """Glover's bounds sigma_{r+1} <= ||G - G_r||_inf <= 2 (sigma_{r+1} + ... + sigma_n).
+
+    Hankel singular values below ~1e-8 sigma_1 are not determined by the data in double
+    precision: two backward-stable computations (cgle's, and the square root of scipy's
+    Gramians) differ there by 8 % at sigma_16 ~ 7e-10 sigma_1 and by 35-95 % at
+    sigma_17..19 (measured). There the bounds are taken with the values of either
+    computation; above, with cgle's, strictly."""
     omegas, full, _ = sweep
     coarse = omegas[::6]
+    reference = square_root_hsv(ss.A, ss.B, ss.C)
     rows = []
+    strict = 0
     for r in range(2, 21):
         red = balanced_truncation(ss, r)
         assert red.A.shape == (r, r) and red.unstable == 0
@@ -141,14 +161,21 @@ def test_balanced_truncation_error_lies_between_the_hankel_bounds(ss, hsv, sweep
         lower = hsv[r]
         rows.append((r, lower, error, upper))
         assert red.discarded() == pytest.approx(np.sum(hsv[r:]), rel=1e-12)
-        # the a priori upper bound, strictly
-        assert error < upper, (r, error, upper)
-        # the lower bound, loosely (the sweep may miss the very top of the error)
-        assert error >= 0.9 * lower, (r, error, lower)
+        if hsv[r] >= 1e-8 * hsv[0]:
+            strict += 1
+            # the a priori upper bound, strictly
+            assert error < upper, (r, error, upper)
+            # the lower bound, loosely (the sweep may miss the very top of the error)
+            assert error >= 0.9 * lower, (r, error, lower)
+        else:
+            assert error < max(upper, 2 * np.sum(reference[r:])), (r, error, upper)
+            assert error >= 0.9 * min(lower, reference[r]), (r, error, lower)
         # hinf_error is the same maximum as this file's own loop on the same frequencies
         own = np.abs(full[::6] - np.array([transfer(red, w) for w in coarse])).max()
         assert hinf_error(ss, red, coarse) == pytest.approx(own, rel=1e-9, abs=1e-13)
         assert hinf_error(ss, red, coarse) <= error * (1 + 1e-9)
+    # the strict range is most of the sweep (r = 2..13 here), not a corner of it
+    assert strict >= 10
     print("\n  r   sigma_r+1      ||G-G_r||_inf  2 sum(discarded)  error/sigma_r+1  error/bound")
     for r, lower, error, upper in rows:
         print(f" {r:2d}   {lower:.4e}   {error:.4e}     {upper:.4e}        {error / lower:6.3f}        {error / upper:.3f}")
