@@ -50,11 +50,18 @@ def empty(shape, dtype=complex):
 
 
 def _release(block):
-    """Back to the pool (or to the system, where the pool is full)."""
+    """Back to the pool. Where it is full, blocks of other sizes leave first (a run asks
+    for few sizes, and for the same ones again), then the oldest of this size."""
+    nbytes = block.nbytes
     with _lock:
-        if _pooled[0] + block.nbytes <= MAX_POOLED_BYTES:
-            _free.setdefault(block.nbytes, []).append(block)
-            _pooled[0] += block.nbytes
+        if nbytes > MAX_POOLED_BYTES:
+            return
+        while _pooled[0] + nbytes > MAX_POOLED_BYTES:
+            size = next((k for k, blocks in _free.items() if blocks and k != nbytes), nbytes)
+            _free[size].pop(0)
+            _pooled[0] -= size
+        _free.setdefault(nbytes, []).append(block)
+        _pooled[0] += nbytes
 
 
 def pooled_bytes():

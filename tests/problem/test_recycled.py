@@ -28,7 +28,8 @@ def test_behaves_like_numpy_empty():
     assert np.array_equal(out, np.matmul(z, z.T))
 
 
-def test_memory_of_a_dead_array_is_reused():
+def test_memory_of_a_dead_array_is_reused(monkeypatch):
+    monkeypatch.setattr(recycled, "MAX_POOLED_BYTES", recycled.pooled_bytes() + (64 << 20))
     gc.collect()
     a = recycled.empty(SHAPE)
     where = _address(a)
@@ -76,8 +77,17 @@ def test_small_arrays_are_plain_numpy():
     assert recycled.pooled_bytes() == before
 
 
-def test_the_pool_is_bounded(monkeypatch):
-    monkeypatch.setattr(recycled, "MAX_POOLED_BYTES", recycled.pooled_bytes() + 2 * 16 * SHAPE[0] * SHAPE[1])
-    arrays = [recycled.empty(SHAPE) for _ in range(5)]
-    del arrays
+def test_the_pool_is_bounded_and_keeps_the_newest(monkeypatch):
+    size = 16 * SHAPE[0] * SHAPE[1]
+    monkeypatch.setattr(recycled, "MAX_POOLED_BYTES", 3 * size)
+    other = [recycled.empty((300, 300)) for _ in range(2)]  # another size, 1.44 MB each
+    del other
     assert recycled.pooled_bytes() <= recycled.MAX_POOLED_BYTES
+    arrays = [recycled.empty(SHAPE) for _ in range(5)]
+    last = _address(arrays[-1])
+    while arrays:
+        arrays.pop(0)  # released in order, the last one last
+    # full: the other size left first, and the newest block of this size is the one kept last
+    assert recycled.pooled_bytes() <= recycled.MAX_POOLED_BYTES
+    assert recycled.pooled_bytes() == 3 * size
+    assert _address(recycled.empty(SHAPE)) == last
