@@ -14,6 +14,13 @@ def _address(a):
     return a.__array_interface__["data"][0]
 
 
+@pytest.fixture
+def fresh_pool(monkeypatch):
+    """An empty pool for this test (the process-wide one holds what earlier tests freed)."""
+    monkeypatch.setattr(recycled, "_free", {})
+    monkeypatch.setattr(recycled, "_pooled", [0])
+
+
 def test_behaves_like_numpy_empty():
     a = recycled.empty(SHAPE)
     assert a.shape == SHAPE and a.dtype == np.complex128
@@ -28,17 +35,16 @@ def test_behaves_like_numpy_empty():
     assert np.array_equal(out, np.matmul(z, z.T))
 
 
-def test_memory_of_a_dead_array_is_reused(monkeypatch):
-    monkeypatch.setattr(recycled, "MAX_POOLED_BYTES", recycled.pooled_bytes() + (64 << 20))
+def test_memory_of_a_dead_array_is_reused(fresh_pool):
     gc.collect()
     a = recycled.empty(SHAPE)
     where = _address(a)
-    before = recycled.pooled_bytes()
+    assert recycled.pooled_bytes() == 0
     del a
-    assert recycled.pooled_bytes() == before + 16 * SHAPE[0] * SHAPE[1]
+    assert recycled.pooled_bytes() == 16 * SHAPE[0] * SHAPE[1]
     b = recycled.empty(SHAPE)
     assert _address(b) == where
-    assert recycled.pooled_bytes() == before
+    assert recycled.pooled_bytes() == 0
 
 
 @pytest.mark.parametrize("make_view", [
@@ -48,7 +54,7 @@ def test_memory_of_a_dead_array_is_reused(monkeypatch):
     lambda a: a.view(np.float64),
     lambda a: np.asarray(a).T[1:].T,
 ])
-def test_a_live_view_keeps_the_memory(make_view):
+def test_a_live_view_keeps_the_memory(make_view, fresh_pool):
     """The array dies but a view of it lives: the memory must not be handed out again
     (a later array written there would change what the view reads)."""
     a = recycled.empty(SHAPE)
@@ -69,7 +75,7 @@ def test_a_live_view_keeps_the_memory(make_view):
     assert _address(again) == where
 
 
-def test_small_arrays_are_plain_numpy():
+def test_small_arrays_are_plain_numpy(fresh_pool):
     small = recycled.empty((8, 8))
     assert small.flags.owndata
     before = recycled.pooled_bytes()
@@ -77,12 +83,13 @@ def test_small_arrays_are_plain_numpy():
     assert recycled.pooled_bytes() == before
 
 
-def test_the_pool_is_bounded_and_keeps_the_newest(monkeypatch):
+def test_the_pool_is_bounded_and_keeps_the_newest(monkeypatch, fresh_pool):
     size = 16 * SHAPE[0] * SHAPE[1]
     monkeypatch.setattr(recycled, "MAX_POOLED_BYTES", 3 * size)
     other = [recycled.empty((300, 300)) for _ in range(2)]  # another size, 1.44 MB each
     del other
-    assert recycled.pooled_bytes() <= recycled.MAX_POOLED_BYTES
+    # the second 1.44 MB block did not fit beside the first: only one is kept
+    assert recycled.pooled_bytes() == 16 * 300 * 300
     arrays = [recycled.empty(SHAPE) for _ in range(5)]
     last = _address(arrays[-1])
     while arrays:
