@@ -34,10 +34,12 @@ from cgle.problem import expm_action, hermite_symmetric, kernels, recycled
 
 # The cost model's units are dense N x N complex matrix-vector products (one BLAS
 # thread). Measured at N = 220: dense 12.4 us, one banded product inside the Taylor
-# kernel 1.1 us (numba), one transform (real N x N on a complex vector) 9 us. A dense
-# product costs ~N^2, a banded one ~N, a transform ~half a dense one (real matrix).
+# kernel 1.1 us (numba); one transform (a real N x N matrix on a complex vector, two
+# real matrix-vector products) 13-15 us against 15-16 us dense on a later, slower day.
+# A dense product costs ~N^2, a banded one ~N, a transform about a dense one (it reads
+# its real matrix twice).
 BANDED_IN_MATVECS = 20.0  # / N
-TRANSFORM_IN_MATVECS = 0.75
+TRANSFORM_IN_MATVECS = 0.9
 # Forming exp(hL) (:meth:`HermiteModes.expm`), in dense N x N complex products (1.85 ms
 # at N = 220). The base T_m(hB / 2^s): term p is banded (half-width 2p), so the kernel
 # costs ~3.6 us m^2 at N = 220, i.e. ~95 m^2 / N^2 products (it grows as N m^2, a product
@@ -313,9 +315,9 @@ class ModalExponentialAction:
         self._out = np.empty(n, dtype=complex)
         self._term = np.empty(n, dtype=complex)
         self._next = np.empty(n, dtype=complex)
-        # the transforms as real products with two columns (re, im), into fixed views
-        self._c2 = self._c.view(np.float64).reshape(n, 2)
-        self._out2 = self._out.view(np.float64).reshape(n, 2)
+        # the real and imaginary parts of a transform (two real matrix-vector products)
+        self._re = np.empty(n)
+        self._im = np.empty(n)
 
     @property
     def shape(self):
@@ -324,15 +326,25 @@ class ModalExponentialAction:
 
     def apply(self, v, out):
         """out = exp(hL) v (``v`` and ``out`` contiguous complex vectors, not the same)."""
-        modes, n = self.modes, self._c.size
-        np.dot(modes.Pinv, v.view(np.float64).reshape(n, 2), out=self._c2)
+        modes = self.modes
+        self._real_product(modes.Pinv, v, self._c)
         kernels.penta_taylor(modes.shifted, self._c, self.t / self.s, self.m, self.s, self._eta, self._out,
                              self._term, self._next)
         if self._near_identity:
             # out = v + P (exp(hB) c - c): the change of basis rounds relative to the change
             self._out -= self._c
-            np.dot(modes.P, self._out2, out=out.view(np.float64).reshape(n, 2))
+            self._real_product(modes.P, self._out, out)
             out += v
         else:
-            np.dot(modes.P, self._out2, out=out.view(np.float64).reshape(n, 2))
+            self._real_product(modes.P, self._out, out)
         return out
+
+    def _real_product(self, A, x, out):
+        """out = A x for a real A and complex x as two real matrix-vector products (BLAS
+        dgemv on the strided parts): 14.7 us at N = 220 against 32 us for one product
+        with the two columns [Re x, Im x], a shape the BLAS handles poorly (measured,
+        one thread)."""
+        np.dot(A, x.real, out=self._re)
+        np.dot(A, x.imag, out=self._im)
+        out.real = self._re
+        out.imag = self._im
