@@ -214,9 +214,9 @@ class StrangRichardson(DyadicController, Stepper):
         """Trial step T_33 into self._trial; the measured error estimate T_33 - T_32."""
         props, squarable = self._props, self._squarable
         # the smallest first, so that a larger one may be its square
-        quarter = props.get(h / 4, 4, squarable)
-        half = props.get(h / 2, 2, squarable)
-        full = props.get(h, 1, squarable)
+        quarter = props.get(h / 4, 4, squarable, ladder=True)
+        half = props.get(h / 2, 2, squarable, ladder=True)
+        full = props.get(h, 1, squarable, ladder=True)
         coarse, mid, trial = self._coarse, self._mid, self._trial
         coarse[...] = v
         self._strang_power(coarse, h, 1, full)

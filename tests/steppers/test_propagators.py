@@ -108,8 +108,11 @@ def test_cheapest_route_squares_a_level_bought_below(forum):
     props.set_state({"spent_h": [h / 2], "spent": [paid], "formed_h": [], "formed": []})
     top = props.get(h, squarable=lambda x: True)
     assert isinstance(top, DenseOperator) and props.formed == {h: 1, h / 2: 0}
-    half = linear.expm(h / 2).matrix
-    assert np.array_equal(top.matrix, half @ half)
+    # the bits of the operator's own squaring (a product on the nodes, or Z Z^T in the
+    # symmetric form of the Hermite modes), and the square to rounding
+    half = linear.expm(h / 2)
+    assert np.array_equal(top.matrix, half.squared().matrix)
+    np.testing.assert_allclose(top.matrix, half.matrix @ half.matrix, rtol=0, atol=1e-14)
     # without permission to square, the same spending buys nothing
     strict = Propagators(linear)
     strict.set_state({"spent_h": [h / 2], "spent": [paid], "formed_h": [], "formed": []})
@@ -143,9 +146,9 @@ def linear_action(prob, h):
     return prob.linear.expm_costs(h)[0]
 
 
-def test_a_formed_level_rents_the_levels_above_as_powers(forum):
-    """With exp(hL/2) formed, exp(hL) is applied as exp(hL/2) twice (2 products, not a
-    squaring), exp(2hL) as four times; the result is exp(hL) to rounding."""
+def test_a_formed_level_rents_the_levels_two_and_three_above_as_powers(forum):
+    """With exp(hL/2) formed and exp(hL) not, exp(2hL) is applied as exp(hL/2) four
+    times, exp(4hL) eight times; the result is exp(2hL), exp(4hL) to rounding."""
     from cgle.steppers.propagators import PowerAction
 
     prob, q0 = forum[0], forum[1]
@@ -153,7 +156,7 @@ def test_a_formed_level_rents_the_levels_above_as_powers(forum):
     h = 0.2
     props = Propagators(linear)
     props.set_state({"spent_h": [], "spent": [], "formed_h": [h / 2], "formed": [0]})
-    for size, power in ((h, 2), (2 * h, 4), (4 * h, 8)):
+    for size, power in ((2 * h, 4), (4 * h, 8)):
         op = props.get(size)
         assert isinstance(op, PowerAction) and op.power == power and op.cost == power
         got = op.apply(q0, np.empty_like(q0))
@@ -163,7 +166,44 @@ def test_a_formed_level_rents_the_levels_above_as_powers(forum):
     # four levels up is beyond POWER_DEPTH: no power (here the cost model squares its way up)
     assert not isinstance(props.get(16 * h), PowerAction)
     # renting as a power still buys once the uses to come pay for a squaring
-    assert isinstance(props.get(h, uses=1, horizon=int(linear.squaring_cost()) + 1), DenseOperator)
+    assert isinstance(props.get(2 * h, uses=1, horizon=int(linear.squaring_cost()) + 1), DenseOperator)
+
+
+def test_on_a_ladder_the_level_right_above_a_formed_one_is_bought_at_once(forum):
+    """A caller on a step ladder asking for exp(hL), to be applied more than once per
+    step, with exp(hL/2) formed: one squaring, at the first request, with the bits of
+    that squaring. Where it may not be a square, for a caller off the ladder, or for the
+    step applied once (the top of the ladder), it is rented as exp(hL/2) applied twice."""
+    from cgle.steppers.propagators import SQUARE, PowerAction
+
+    prob, q0 = forum[0], forum[1]
+    linear = prob.linear
+    h = 0.2
+    assert linear.expm_uses_half(h)
+    props = Propagators(linear)
+    props.set_state({"spent_h": [], "spent": [], "formed_h": [h / 2], "formed": [0]})
+    off = Propagators(linear)
+    off.set_state({"spent_h": [], "spent": [], "formed_h": [h / 2], "formed": [0]})
+    rented = off.get(h, uses=2)
+    assert isinstance(rented, PowerAction) and rented.power == 2 and h not in off.formed
+    once = props.get(h, uses=1, ladder=True)
+    assert isinstance(once, PowerAction) and once.power == 2 and h not in props.formed
+    top = props.get(h, uses=2, ladder=True)
+    assert isinstance(top, DenseOperator) and props.formed[h] == SQUARE
+    assert np.array_equal(top.matrix, linear.expm(h / 2).squared().matrix)
+    # and the level above that, in turn
+    assert isinstance(props.get(2 * h, uses=4, ladder=True), DenseOperator) and props.formed[2 * h] == SQUARE
+    # a small step where expm does not square and the caller does not allow it: rented
+    small = 1e-4
+    assert not linear.expm_uses_half(small)
+    strict = Propagators(linear)
+    strict.set_state({"spent_h": [], "spent": [], "formed_h": [small / 2], "formed": [0]})
+    op = strict.get(small, uses=2, ladder=True)
+    assert isinstance(op, PowerAction) and op.power == 2 and small not in strict.formed
+    # the same step where the caller allows squaring: bought
+    allowed = Propagators(linear)
+    allowed.set_state({"spent_h": [], "spent": [], "formed_h": [small / 2], "formed": [0]})
+    assert isinstance(allowed.get(small, uses=2, squarable=lambda x: True, ladder=True), DenseOperator)
 
 
 def test_power_action_applies_any_power_into_out(forum):
