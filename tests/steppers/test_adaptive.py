@@ -134,3 +134,40 @@ def test_tolerance_met_over_long_runs(forum, scheme):
         for (t, q), ref in zip(frames, refs):
             err = np.max(np.abs(q - ref))
             assert err <= 10 * (rtol * np.max(np.abs(ref)) + stepper.atol), (t, err / np.max(np.abs(ref)), rtol)
+
+
+@pytest.mark.parametrize("amplitude, retried", [(1.0, True), (1e4, False)])
+def test_a_first_step_far_inside_the_tolerance_is_attempted_anew_four_times_as_long(forum, amplitude, retried):
+    """The first attempt of a run is measured before it is accepted: while its estimate
+    scaled by 4^(q+1) (a step 4 times as long) stays within STARTING_ERROR of the
+    tolerance, the first step is tried again 4 times as long, from the same state; the
+    step finally taken is the last one tried. From the Gaussian of amplitude 1 (N = 64,
+    rtol 1e-4) the starting estimate is 2.1e-6 (x 4^5 = 2.2e-3) and the step is retried
+    (estimate 9e-4 at 4 times the step); from the Gaussian of amplitude 1e4 it is 4.1e-4
+    (x 4^5 = 0.42), and the first step stands."""
+    from cgle.steppers import adaptive
+
+    prob, q0, _T, _ref = forum
+    v0 = prob.to_state(amplitude * q0)
+    stepper = make_stepper("strang_richardson", prob, rtol=1e-4)
+    stepper.reset()
+    attempts = []
+    original = stepper._attempt
+
+    def recording(v, h):
+        assert np.array_equal(v, v0)  # every try of the first step starts from the initial state
+        err = original(v, h)
+        attempts.append((h, err))
+        return err
+
+    stepper._attempt = recording
+    v = v0.copy()
+    h_taken = stepper.adaptive_step(v, 0.0, 20.0)
+    q = stepper.error_order
+    for (h, err), (h_next, _e) in zip(attempts, attempts[1:]):
+        # a retry only where the scaled estimate is within STARTING_ERROR, and 4 times as long
+        assert err * 4.0 ** (q + 1) <= adaptive.STARTING_ERROR and h_next == 4 * h
+    h_last, err_last = attempts[-1]
+    assert err_last <= 1.0 and h_taken == h_last
+    assert err_last * 4.0 ** (q + 1) > adaptive.STARTING_ERROR or 4 * h_last > 20.0
+    assert (len(attempts) > 1) == retried, attempts
