@@ -26,6 +26,12 @@ def cubic_flow(q, beta, t, out):
     s = _abs2(q) * t
     y = (2.0 * beta.real) * s
     blown = y <= -1.0
+    if beta.imag == 0.0 and beta.real != 0.0:
+        # real beta: exp(-beta g) = (1 + y)^(-1/2), as in the numba kernel
+        count = int(np.count_nonzero(blown))
+        with np.errstate(invalid="ignore"):
+            out[...] = q * (1.0 / np.sqrt(np.where(blown, 1.0, 1.0 + y) if count else 1.0 + y))
+        return count
     if beta.real != 0.0:
         nonzero = y != 0.0
         # g = log(1 + y) / (2 br) = s log1p(y) / y, and g = s where y = 0

@@ -24,7 +24,7 @@ def test_cubic_term_twin(field):
     np.testing.assert_allclose(ref, -(0.7 - 1.3j) * np.abs(field) ** 2 * field, rtol=1e-14)
 
 
-@pytest.mark.parametrize("beta", [1.0 + 0j, 0.3 - 2.0j, 0.0 + 1.5j, 1e-14 + 0.5j, -0.02 + 0.1j])
+@pytest.mark.parametrize("beta", [1.0 + 0j, 0.3 - 2.0j, 0.0 + 1.5j, 1e-14 + 0.5j, -0.02 + 0.1j, -0.02 + 0j])
 def test_cubic_flow_twin(field, beta):
     out, ref = np.empty_like(field), field.copy()
     blown = kernels_numba.cubic_flow(field, beta, 0.8, out)
@@ -95,8 +95,8 @@ def test_cubic_flow_matches_tight_ode_solution(beta):
                                    rtol=1e-13)
 
 
-def test_cubic_flow_reports_finite_time_blow_up():
-    beta = -0.5 + 0.2j
+@pytest.mark.parametrize("beta", [-0.5 + 0.2j, -0.5 + 0j])
+def test_cubic_flow_reports_finite_time_blow_up(beta):
     q0 = np.array([1.0 + 0j, 2.0 + 0j, 0.1 + 0j])
     # t* = 1 / (2 |br| |q0|^2): 1.0, 0.25, 100 for the three nodes
     for k in BACKENDS:
@@ -107,9 +107,36 @@ def test_cubic_flow_reports_finite_time_blow_up():
         assert np.all(np.isfinite(out))
 
 
+@pytest.mark.parametrize("k", BACKENDS, ids=["numpy", "numba"])
+@pytest.mark.parametrize("br", [1.0, 0.7, -0.3])
+def test_real_beta_flow_is_within_an_ulp_of_the_exact_one(k, br):
+    """Real beta: q(t) = q0 / sqrt(1 + y), y = 2 beta |q0|^2 t, against 40 digits, with
+    the largest y from 1e-12 to 1e5 (below the blow-up at y = -1 for beta < 0): within
+    3e-16 relative, about one ulp (the roundings of 1 + y, the square root, the
+    reciprocal and the product; measured 2.1-2.4e-16)."""
+    import mpmath
+
+    mpmath.mp.dps = 40
+    rng = np.random.default_rng(7)
+    q0 = rng.standard_normal(64) * 3 + 1j * rng.standard_normal(64)
+    largest = float(np.max(np.abs(q0) ** 2))
+    for y in (1e-12, 1e-6, 1e-2, 0.5, 1e2, 1e5):
+        if br < 0 and y >= 1.0:
+            continue
+        t = y / (2 * abs(br) * largest)
+        out = np.empty_like(q0)
+        assert k.cubic_flow(q0, br + 0j, t, out) == 0
+        worst = 0.0
+        for z, got in zip(q0, out):
+            r2 = mpmath.mpf(z.real) ** 2 + mpmath.mpf(z.imag) ** 2
+            exact = mpmath.mpc(z.real, z.imag) / mpmath.sqrt(1 + 2 * mpmath.mpf(br) * r2 * mpmath.mpf(t))
+            worst = max(worst, float(abs(mpmath.mpc(got.real, got.imag) - exact) / abs(exact)))
+        assert worst <= 3e-16, (y, worst)
+
+
 # ----------------------------------------------------------------- the fast cubic flow
 @pytest.mark.parametrize("size", [257, 5000])
-@pytest.mark.parametrize("beta", [1.0 + 0j, 0.3 - 2.0j, 0.0 + 1.5j, 1e-14 + 0.5j, -0.02 + 0.1j, 0j])
+@pytest.mark.parametrize("beta", [1.0 + 0j, 0.3 - 2.0j, 0.0 + 1.5j, 1e-14 + 0.5j, -0.02 + 0.1j, -0.02 + 0j, 0j])
 def test_cubic_flow_max_twin(size, beta):
     """Both paths (scalar below FAST_FLOW_MIN_SIZE, the three passes above) against the
     NumPy twin: the flow, the blown-up count, and the amplitude at the step boundary."""
