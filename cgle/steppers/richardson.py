@@ -76,7 +76,8 @@ class StrangRichardson(DyadicController, Stepper):
     On the ladder, exp(hL/2) and exp(hL/4) of one level are exp(hL) of the two below, so
     propagators are shared between levels; each is applied by action or formed by the
     cost model of :mod:`cgle.steppers.propagators` (formed by squaring the level below
-    where expm would square anyway, and at most three levels in a row).
+    where expm would square anyway, and at most three levels in a row; the half and
+    quarter steps at once where their own half is formed, as on any climbing ladder).
     """
 
     name = "strang_richardson"
