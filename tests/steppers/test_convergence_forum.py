@@ -98,12 +98,13 @@ def shipped():
 def test_strang_richardson_keeps_order_4_in_the_stiff_layer(shipped, backend):
     """Issue 17, goal 2. Uniform steps showed order 2 here (5.1e-7, 1.3e-7, 3.1e-8 at
     t = 20): the layer |q|^2 ~ 1/(2t) is singular at t = 0. The graded start of
-    cgle.steppers.richardson restores the declared order (measured at dt = 1/16, 1/32,
-    1/64: 4.28e-9, 2.70e-10, 1.69e-11 (NumPy kernels, dense exponentials) and 1.73e-11
-    at 1/64 (numba kernels, exponentials through the Hermite modes), orders 3.99, 3.99
-    and 3.97). The reference is good to 3e-14 (against rtol 1e-14). Both kernel
-    backends, pinned: the one bound first in a process decides the route, and at
-    dt = 1/128 (1.1e-12 and 2.4e-12) the modal route's rounding over 2560 steps shows."""
+    cgle.steppers.richardson restores the declared order. Measured at dt = 1/16, 1/32,
+    1/64: 4.28e-9, 2.70e-10, 1.69e-11 with the NumPy kernels (dense exponentials), orders
+    3.99 and 3.99; 4.28e-9, 2.70e-10, 1.73e-11 with numba's (exponentials through the
+    Hermite modes), orders 3.99 and 3.97. The reference is good to 3e-14 (against rtol
+    1e-14). Both kernel backends, pinned: the one bound first in a process decides the
+    route, and at dt = 1/128 (1.1e-12 and 2.4e-12) the modal route's rounding over 2560
+    steps shows."""
     from cgle.problem import kernels
 
     _cfg, prob, q0, times, refs = shipped
