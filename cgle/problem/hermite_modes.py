@@ -35,7 +35,8 @@ from cgle.problem import expm_action, hermite_symmetric, kernels, recycled
 # The cost model's units are dense N x N complex matrix-vector products (one BLAS
 # thread). Measured at N = 220: dense 12.4 us, one banded product inside the Taylor
 # kernel 1.1 us (numba); one transform (a real N x N matrix on a complex vector, two
-# real matrix-vector products) 13-15 us against 15-16 us dense on a later, slower day.
+# real matrix-vector products) 13-15 us against 15-16 us dense (measured together,
+# later, on a slower machine state than the first two figures).
 # A dense product costs ~N^2, a banded one ~N, a transform about a dense one (it reads
 # its real matrix twice).
 BANDED_IN_MATVECS = 20.0  # / N

@@ -28,6 +28,20 @@ def cubic_term(q, beta, out):
 
 
 
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _amplitude_at(r2, br, at):
+    """|q(at)|^2 = r2 / (1 + 2 br r2 at) for |q0|^2 = r2, infinite past a blow-up (br < 0)."""
+    d = 1.0 + 2.0 * br * r2 * at
+    return r2 / d if d > 0.0 else np.inf
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _real_factor(y):
+    """(1 + y)^(-1/2), the flow's factor for a real beta; 1 for a node past its blow-up
+    (y <= -1), which keeps its value."""
+    return 1.0 / math.sqrt(1.0 + y) if y > -1.0 else 1.0
+
+
 @numba.njit(cache=True, error_model="numpy")
 def cubic_flow(q, beta, t, out):
     """Exact flow of dq/dt = -beta |q|^2 q over time t; returns the blown-up node count.
@@ -66,10 +80,8 @@ def _real_cubic_flow(q, br, t, out):
     for j in range(q.size):
         z = q[j]
         y = 2.0 * br * (z.real * z.real + z.imag * z.imag) * t
-        ok = y > -1.0
-        blown += not ok
-        # a blown-up node keeps its value
-        a = 1.0 / math.sqrt(1.0 + y) if ok else 1.0
+        blown += y <= -1.0
+        a = _real_factor(y)
         out[j] = complex(z.real * a, z.imag * a)
     return blown
 
@@ -145,11 +157,8 @@ def _cubic_flow_pass1(q, br, t, at, y):
         z = q[j]
         r2 = z.real * z.real + z.imag * z.imag
         yj = 2.0 * br * r2 * t
-        # |q(at)|^2 = r2 / (1 + 2 br r2 at), infinite past a blow-up (br < 0)
-        d = 1.0 + 2.0 * br * r2 * at
-        a = r2 / d if d > 0.0 else np.inf
         nan |= r2 != r2
-        m = max(m, a)
+        m = max(m, _amplitude_at(r2, br, at))
         blown += yj <= -1.0
         # a blown node keeps its value: log1p(0) = 0 below
         y[j] = yj if yj > -1.0 else 0.0
@@ -235,10 +244,8 @@ def _cubic_flow_max_scalar(q, beta, t, at, out):
     for j in range(q.size):
         z = q[j]
         r2 = z.real * z.real + z.imag * z.imag
-        d = 1.0 + 2.0 * br * r2 * at
-        a = r2 / d if d > 0.0 else np.inf
         nan |= r2 != r2
-        m = max(m, a)
+        m = max(m, _amplitude_at(r2, br, at))
         s = r2 * t
         y = 2.0 * br * s
         if y <= -1.0:
@@ -261,13 +268,11 @@ def _real_cubic_flow_max(q, br, t, at, out):
     for j in range(q.size):
         z = q[j]
         r2 = z.real * z.real + z.imag * z.imag
-        d = 1.0 + 2.0 * br * r2 * at
-        m = max(m, r2 / d if d > 0.0 else np.inf)
         nan |= r2 != r2
+        m = max(m, _amplitude_at(r2, br, at))
         y = 2.0 * br * r2 * t
-        ok = y > -1.0
-        blown += not ok
-        a = 1.0 / math.sqrt(1.0 + y) if ok else 1.0
+        blown += y <= -1.0
+        a = _real_factor(y)
         out[j] = complex(z.real * a, z.imag * a)
     return blown, (np.nan if nan else m)
 
