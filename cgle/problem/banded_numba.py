@@ -1,9 +1,13 @@
 """Numba kernels for a pentadiagonal operator (the Hermite collocation operator in
 Hermite functions, :mod:`cgle.problem.hermite_modes`): the scaled Taylor series on a
-vector and the Taylor polynomial itself (on the identity). NumPy twins of the same signatures
-are in :mod:`cgle.problem.kernels_numpy`; :mod:`cgle.problem.kernels` binds either.
-Bands are stored as bands[k + 2, i] = B[i, i + k], k = -2..2 (zero outside the matrix).
+vector and the Taylor polynomial itself (on the identity); and for the banded exponential
+of :mod:`cgle.problem.hermite_banded`, its squaring and its application on the nodes.
+NumPy twins of the same signatures are in :mod:`cgle.problem.kernels_numpy`;
+:mod:`cgle.problem.kernels` binds either. Bands of the operator are stored as
+bands[k + 2, i] = B[i, i + k], k = -2..2 (zero outside the matrix).
 """
+
+import math
 
 import numba
 
@@ -212,3 +216,138 @@ def symmetric_nodal(Z, s, mid, X):
             X[h, n - 1 - k] = (Z[h, k] - 1j * Z[h, he + k]) * f
         X[h, h] = Z[h, h]
     return X
+
+
+# The banded exponential of :mod:`cgle.problem.hermite_banded`: a complex symmetric
+# matrix S in Hermite functions stored as two real n x n arrays S[0] = Re, S[1] = Im (so
+# that the loops below vectorise), zero outside its band |i - j| <= b. The flags let the
+# compiler reorder sums and fuse multiply-adds (vectorised reductions) but keep NaN and
+# inf semantics (no 'nnan' / 'ninf').
+_REORDER = {"reassoc", "contract"}
+
+
+@numba.njit(cache=True, fastmath=_REORDER)
+def band_maxima(S, b, out):
+    """out[d] = max_i |S[i, i + d]| for d = 0..b (the profile of the band)."""
+    n = S.shape[1]
+    for d in range(b + 1):
+        top = 0.0
+        for i in range(n - d):
+            x, y = S[0, i, i + d], S[1, i, i + d]
+            a = math.sqrt(x * x + y * y)
+            if a > top or a != a:
+                top = a
+        out[d] = top
+    return out
+
+
+@numba.njit(cache=True, fastmath=_REORDER)
+def banded_square_sym(S, b, w, out):
+    """out = S S^T = S^2 on the band |i - j| <= w, zero outside it, for S complex
+    symmetric with band b (w <= 2 b covers the whole product). Row i of S S^T at column
+    j = i + k is the dot product of rows i and j over their common band [j - b, i + b]
+    (contiguous in both); the lower triangle is mirrored."""
+    n = S.shape[1]
+    Sr, Si, Or, Oi = S[0], S[1], out[0], out[1]
+    for i in range(n):
+        for j in range(max(0, i - w)):
+            Or[i, j] = 0.0
+            Oi[i, j] = 0.0
+        for j in range(min(n, i + w + 1), n):
+            Or[i, j] = 0.0
+            Oi[i, j] = 0.0
+        for k in range(min(w, n - 1 - i) + 1):
+            j = i + k
+            lo, hi = max(0, j - b), min(n, i + b + 1)
+            r1, i1, r2, i2 = Sr[i, lo:hi], Si[i, lo:hi], Sr[j, lo:hi], Si[j, lo:hi]
+            rr = 0.0
+            ii = 0.0
+            ri = 0.0
+            ir = 0.0
+            for m in range(hi - lo):
+                rr += r1[m] * r2[m]
+                ii += i1[m] * i2[m]
+                ri += r1[m] * i2[m]
+                ir += i1[m] * r2[m]
+            Or[i, j] = rr - ii
+            Or[j, i] = rr - ii
+            Oi[i, j] = ri + ir
+            Oi[j, i] = ri + ir
+    return out
+
+
+@numba.njit(cache=True, fastmath=_REORDER)
+def _real_times(A, xr, xi, outr, outi):
+    """outr + i outi = A (xr + i xi) for a real A (rows contiguous)."""
+    rows, cols = A.shape
+    for k in range(rows):
+        ar = 0.0
+        ai = 0.0
+        row = A[k]
+        for j in range(cols):
+            ar += row[j] * xr[j]
+            ai += row[j] * xi[j]
+        outr[k] = ar
+        outi[k] = ai
+
+
+@numba.njit(cache=True, fastmath=_REORDER)
+def banded_modal_apply(S, w, GeT, GoT, Ge, Go, s, mid, f, v, out, work):
+    """out = F^{-1} (y + f G (S - I) G^T y), y = F v (:mod:`cgle.problem.hermite_banded`,
+    f = b / 2): exp(hL) v from the banded S = exp(hC) of band w. G = diag(Ge, Go) by
+    parity (the even node combinations see the even Hermite functions, the odd ones the
+    odd), ``GeT``, ``GoT`` their transposes (rows contiguous); ``s`` = sqrt(w_j) on the
+    left half of the nodes, ``mid`` = sqrt(2 w_m) of a middle node (odd n). ``work``:
+    (8, n) real scratch."""
+    n = v.size
+    h = n // 2
+    he = h + n % 2
+    ne = GeT.shape[0]
+    yr, yi, pr, pi, cr, ci, dr, di = work[0], work[1], work[2], work[3], work[4], work[5], work[6], work[7]
+    # y = F v: the even combinations s (v_j + v_mirror), then the odd i s (v_j - v_mirror)
+    for j in range(h):
+        a, c = v[j], v[n - 1 - j]
+        yr[j] = s[j] * (a.real + c.real)
+        yi[j] = s[j] * (a.imag + c.imag)
+        yr[he + j] = -s[j] * (a.imag - c.imag)
+        yi[he + j] = s[j] * (a.real - c.real)
+    if n % 2:
+        yr[h] = mid * v[h].real
+        yi[h] = mid * v[h].imag
+    # G^T y by parity, then into the natural order of the Hermite functions
+    _real_times(GeT, yr[:he], yi[:he], pr[:ne], pi[:ne])
+    _real_times(GoT, yr[he:], yi[he:], pr[ne:], pi[ne:])
+    for k in range(n):
+        p = (k >> 1) + (k & 1) * ne
+        cr[k] = pr[p]
+        ci[k] = pi[p]
+    # d = f (S - I) c on the band, written back in parity order
+    Sr, Si = S[0], S[1]
+    for i in range(n):
+        lo, hi = max(0, i - w), min(n, i + w + 1)
+        r1, i1, xr, xi = Sr[i, lo:hi], Si[i, lo:hi], cr[lo:hi], ci[lo:hi]
+        rr = 0.0
+        ii = 0.0
+        ri = 0.0
+        ir = 0.0
+        for m in range(hi - lo):
+            rr += r1[m] * xr[m]
+            ii += i1[m] * xi[m]
+            ri += r1[m] * xi[m]
+            ir += i1[m] * xr[m]
+        p = (i >> 1) + (i & 1) * ne
+        dr[p] = f * (rr - ii - cr[i])
+        di[p] = f * (ri + ir - ci[i])
+    # z = y + G d, then v = F^{-1} z: (z_e - i z_o) / (2 s) and its mirror (z_e + i z_o) / (2 s)
+    _real_times(Ge, dr[:ne], di[:ne], cr[:he], ci[:he])
+    _real_times(Go, dr[ne:], di[ne:], cr[he:], ci[he:])
+    for j in range(h):
+        r = 0.5 / s[j]
+        er, ei = yr[j] + cr[j], yi[j] + ci[j]
+        # -i z_o
+        orr, oi = yi[he + j] + ci[he + j], -(yr[he + j] + cr[he + j])
+        out[j] = complex((er + orr) * r, (ei + oi) * r)
+        out[n - 1 - j] = complex((er - orr) * r, (ei - oi) * r)
+    if n % 2:
+        out[h] = complex((yr[h] + cr[h]) / mid, (yi[h] + ci[h]) / mid)
+    return out

@@ -30,7 +30,7 @@ For an even mu(x) the formed exp(hL) is squared in a complex symmetric form
 
 import numpy as np
 
-from cgle.problem import expm_action, hermite_symmetric, kernels, recycled
+from cgle.problem import expm_action, hermite_banded, hermite_symmetric, kernels, recycled
 
 # The cost model's units are dense N x N complex matrix-vector products (one BLAS
 # thread). Measured at N = 220: dense 12.4 us, one banded product inside the Taylor
@@ -228,9 +228,10 @@ class HermiteModes:
             return hermite_symmetric.SQUARING_IN_PRODUCTS + hermite_symmetric.NODAL_IN_PRODUCTS
         return 1.0
 
-    def expm_form(self, h):
-        """exp(hL) in the symmetric form Z of :mod:`cgle.problem.hermite_symmetric`
-        (None where there is none): the base of :meth:`expm`, squared s times as Z Z^T."""
+    def expm_banded(self, h):
+        """exp(hL) as a :class:`cgle.problem.hermite_banded.BandedExponential` (None where
+        there is no symmetric form): the base of :meth:`expm` on its band, squared s times
+        on the band."""
         self.form()
         if self.symmetric is None:
             return None
@@ -238,20 +239,20 @@ class HermiteModes:
         base = h / 2.0**s
         m, _k = self.action_plan(base)
         S = hermite_symmetric.taylor_base(self._cbands, base, m, complex(np.exp(base * self.shift)))
-        Z = self.symmetric.from_modes(S)
+        E = hermite_banded.BandedExponential.from_matrix(S, min(2 * m, self.n - 1), self)
         for _ in range(s):
-            Z = self.symmetric.squared(Z)
-        return Z
+            E = E.squared()
+        return E
 
     def expm(self, h, symmetric=True):
         """exp(hL) on the nodes: (I + P (exp(hB / 2^s) - I) P^{-1})^(2^s), s = :meth:`expm_squarings`,
         the base by the banded Taylor series on the identity (the plan, shift and cut of
-        :class:`ModalExponentialAction`: backward error <= 2^-53 ||hB / 2^s||_1); squared in
-        the symmetric form where there is one (:meth:`expm_form`), unless ``symmetric`` is
-        False (then on the nodes: the plain route, for comparison)."""
-        Z = self.expm_form(h) if symmetric else None
-        if Z is not None:
-            return self.symmetric.nodal(Z)
+        :class:`ModalExponentialAction`: backward error <= 2^-53 ||hB / 2^s||_1); squared on
+        its band in Hermite functions where there is a symmetric form (:meth:`expm_banded`),
+        unless ``symmetric`` is False (then on the nodes: the plain route, for comparison)."""
+        E = self.expm_banded(h) if symmetric else None
+        if E is not None:
+            return E.matrix
         s = self.expm_squarings(h)
         base = h / 2.0**s
         m, k = self.action_plan(base)

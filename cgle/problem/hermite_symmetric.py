@@ -83,6 +83,9 @@ class SymmetricForm:
             Ge[h] = self._mid * P[h, 0::2] * sign_e
         self.Ge = np.ascontiguousarray(Ge)
         self.Go = np.ascontiguousarray(2.0 * self._s[:, None] * P[:h, 1::2] * sign_o)
+        # their transposes, rows contiguous (G^T y in :mod:`cgle.problem.hermite_banded`)
+        self.GeT = np.ascontiguousarray(self.Ge.T)
+        self.GoT = np.ascontiguousarray(self.Go.T)
         self._b = float(b)
 
     def from_modes(self, S):
@@ -109,11 +112,6 @@ class SymmetricForm:
         Z[he:, :he] = Z[:he, he:].T
         Z[np.diag_indices(n)] += 1.0
         return Z
-
-    @staticmethod
-    def squared(Z):
-        """Z^2 = Z Z^T for a symmetric Z (BLAS zsyrk through NumPy; symmetric exactly)."""
-        return np.matmul(Z, Z.T, out=recycled.empty(Z.shape))
 
     def nodal(self, Z):
         """exp(hL) = F^{-1} Z F on the nodes, from its symmetric form Z (one O(N^2) pass)."""

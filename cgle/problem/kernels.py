@@ -27,7 +27,8 @@ import numpy as np
 NUMBA_BREAK_EVEN = 1.2e7
 NAMES = ("cubic_term", "cubic_flow", "cubic_flow_max", "max_abs2", "weighted_energy", "lincomb2", "lincomb3", "axpy",
          "diagonal_row", "stage_sum", "normwise_error", "same_values", "penta_taylor",
-         "penta_taylor_eye", "penta_taylor_eye_sym", "symmetric_nodal")
+         "penta_taylor_eye", "penta_taylor_eye_sym", "symmetric_nodal", "band_maxima", "banded_square_sym",
+         "banded_modal_apply")
 BACKENDS = ("numpy", "numba")
 
 _backend = None

@@ -15,8 +15,8 @@ import numba
 import numpy as np
 
 # the pentadiagonal kernels of the Hermite-function basis (bound by name from here)
-from cgle.problem.banded_numba import (penta_taylor, penta_taylor_eye, penta_taylor_eye_sym,  # noqa: F401
-                                       symmetric_nodal)
+from cgle.problem.banded_numba import (band_maxima, banded_modal_apply, banded_square_sym,  # noqa: F401
+                                       penta_taylor, penta_taylor_eye, penta_taylor_eye_sym, symmetric_nodal)
 
 
 @numba.njit(cache=True)

@@ -195,3 +195,53 @@ def symmetric_nodal(Z, s, mid, X):
     if n % 2:
         X[h] = Y[h] / mid
     return X
+
+
+def band_maxima(S, b, out):
+    """out[d] = max_i |S[i, i + d]|, d = 0..b, for S stored as [Re, Im] (n x n each)."""
+    for d in range(b + 1):
+        out[d] = np.max(np.hypot(np.diagonal(S[0], d), np.diagonal(S[1], d)))
+    return out
+
+
+def _band_mask(n, w):
+    """The entries |i - j| <= w of an n x n matrix."""
+    k = np.arange(n)
+    return np.abs(k[:, None] - k[None, :]) <= w
+
+
+def banded_square_sym(S, b, w, out):
+    """out = S S^T on the band |i - j| <= w, zero outside it (S: [Re, Im], band b)."""
+    Z = S[0] + 1j * S[1]
+    P = np.where(_band_mask(Z.shape[0], w), Z @ Z.T, 0.0)
+    out[0] = P.real
+    out[1] = P.imag
+    return out
+
+
+def banded_modal_apply(S, w, GeT, GoT, Ge, Go, s, mid, f, v, out, work):
+    """out = F^{-1} (y + f G (S - I) G^T y), y = F v, for S of band w (see
+    :func:`cgle.problem.banded_numba.banded_modal_apply`)."""
+    n = v.size
+    h = n // 2
+    he = h + n % 2
+    ne = GeT.shape[0]
+    s = s[:h]
+    y = np.empty(n, dtype=complex)
+    y[:h] = s * (v[:h] + v[::-1][:h])
+    y[he:] = 1j * s * (v[:h] - v[::-1][:h])
+    if n % 2:
+        y[h] = mid * v[h]
+    c = np.empty(n, dtype=complex)
+    c[0::2] = GeT @ y[:he]
+    c[1::2] = GoT @ y[he:]
+    Z = np.where(_band_mask(n, w), S[0] + 1j * S[1], 0.0)
+    d = f * (Z @ c - c)
+    z = y.copy()
+    z[:he] += Ge @ d[0::2]
+    z[he:] += Go @ d[1::2]
+    out[:h] = (z[:h] - 1j * z[he:]) * (0.5 / s)
+    out[::-1][:h] = (z[:h] + 1j * z[he:]) * (0.5 / s)
+    if n % 2:
+        out[h] = z[h] / mid
+    return out

@@ -91,31 +91,23 @@ class DenseOperator:
 
     ``modes`` (optional, :class:`cgle.problem.hermite_modes.HermiteModes`): a basis in
     which the matrix is pentadiagonal; exponentials (:meth:`expm`, :meth:`expm_action`)
-    are then computed there, with the numba kernels. ``symmetric`` (optional, for an
-    exponential formed that way): (Z, form), the matrix in the complex symmetric form of
-    :class:`cgle.problem.hermite_symmetric.SymmetricForm`, where :meth:`squared` squares
-    it; ``matrix`` may then be None, computed from Z on first use (a level that is only
-    squared on the way up never needs it on the nodes).
+    are then computed there, with the numba kernels (for an even mu(x) as a
+    :class:`cgle.problem.hermite_banded.BandedExponential`, which a stepper uses like this
+    class: ``apply``, ``squared``, ``matrix``).
     """
 
-    def __init__(self, matrix, modes=None, symmetric=None):
-        self._matrix = None if matrix is None else np.ascontiguousarray(matrix, dtype=complex)
+    def __init__(self, matrix, modes=None):
+        self._matrix = np.ascontiguousarray(matrix, dtype=complex)
         self.modes = modes
-        self.symmetric = symmetric
 
     @property
     def matrix(self):
         """The matrix on the nodes."""
-        if self._matrix is None:
-            Z, form = self.symmetric
-            self._matrix = form.nodal(Z)
         return self._matrix
 
     @property
     def shape(self):
-        if self._matrix is None:
-            return (self.symmetric[0].shape[0],)
-        return (self.matrix.shape[0],)
+        return (self._matrix.shape[0],)
 
     def apply(self, v, out):
         """out = A v (``out`` must not be ``v``)."""
@@ -136,9 +128,9 @@ class DenseOperator:
         """exp(h A) (:func:`cgle.problem.matrix_functions.expm`, or in :attr:`modes`:
         :meth:`cgle.problem.hermite_modes.HermiteModes.expm`)."""
         if self._modal():
-            Z = self.modes.expm_form(h)
-            if Z is not None:
-                return DenseOperator(None, symmetric=(Z, self.modes.symmetric))
+            banded = self.modes.expm_banded(h)
+            if banded is not None:
+                return banded
             return DenseOperator(self.modes.expm(h))
         return DenseOperator(matrix_functions.expm(h * self.matrix))
 
@@ -219,10 +211,7 @@ class DenseOperator:
         return 16 * n * n * (1 if self.modes is None else 2)
 
     def squared(self):
-        """A^2 (Z Z^T in the symmetric form where there is one; on the nodes when first used)."""
-        if self.symmetric is not None:
-            Z, form = self.symmetric
-            return DenseOperator(None, symmetric=(form.squared(Z), form))
+        """A^2."""
         return DenseOperator(np.matmul(self.matrix, self.matrix, out=recycled.empty(self.matrix.shape)))
 
     def shifted_inverse(self, a):

@@ -37,9 +37,18 @@ squared unless that pays. Measured on the forum problem from q0 = 1e4 to t = 20
 (strang_richardson, rtol 1e-4, N = 220; medians of 15 interleaved runs): 390 -> 210
 applications and 8 -> 7 squarings, 22.6-22.8 -> 18.7-18.9 ms.
 
+A formed exponential that is applied for more than a dense product on the nodes (the
+banded one of :mod:`cgle.problem.hermite_banded`: ``cost`` > 1, ``nodal_price``,
+``to_nodal``) is rented the same way against its matrix on the nodes: its applications
+are applied as they are while what they cost beyond dense products stays below the price
+of forming the nodal matrix; then that is formed and applied instead. A step size that
+tops a long run is applied by dense products after a few hundred steps; one climbed
+through in a transient never pays for its nodal matrix.
+
 Every decision is a function of the numbers in :meth:`Propagators.get_state` (products
-spent per step size, and for each formed matrix whether it was built directly or as a
-square), so a restarted run makes the same choices and builds the same bits.
+spent per step size, for each formed matrix whether it was built directly or as a
+square, what its applications cost beyond dense ones and whether it was moved to the
+nodes), so a restarted run makes the same choices and builds the same bits.
 """
 
 from collections import OrderedDict
@@ -103,6 +112,8 @@ class Propagators:
         """Forget the history: nothing spent, nothing formed."""
         self.spent = {}
         self.formed = {}
+        self.extra = {}  # applications' cost beyond dense products, per formed step size
+        self.nodal = set()  # formed step sizes applied by their matrix on the nodes
         self._matrices.clear()
         self._actions.clear()
 
@@ -120,12 +131,12 @@ class Propagators:
         docstring).
         """
         if h in self.formed:
-            return self._matrix(h)
+            return self._applied(h, uses)
         if ladder and uses > 1 and h / 2.0 in self.formed and self._may_square(h, squarable):
             # on a ladder, a half or quarter step right above a formed level: one squaring,
             # bought at once (module docstring)
             self.formed[h] = SQUARE
-            return self._matrix(h)
+            return self._applied(h, uses)
         action_cost = self.linear.expm_costs(h)[0]
         power = self._power(h)
         # a formed level below rents this one for `power` products where that is cheaper
@@ -137,12 +148,24 @@ class Propagators:
         if net <= coming * action_cost:
             for level, recipe in route:
                 self.formed[level] = recipe
-            return self._matrix(h)
+            return self._applied(h, uses)
         self.spent[h] = self.spent.get(h, 0.0) + uses * action_cost
         if by_power:
+            self._applied(h / power, uses * power)
             return self._cached(self._actions, (h, power),
                                 lambda: PowerAction(self._matrix(h / power), power), 2 * self.cache_size)
         return self._cached(self._actions, h, lambda: self.linear.expm_action(h), 2 * self.cache_size)
+
+    def _applied(self, h, uses):
+        """The formed exp(hL) about to be applied ``uses`` times, moved to the nodes once
+        its applications have cost beyond dense ones what that costs (module docstring)."""
+        op = self._matrix(h)
+        if h not in self.nodal and getattr(op, "cost", 1.0) > 1.0:
+            self.extra[h] = self.extra.get(h, 0.0) + uses * (op.cost - 1.0)
+            if self.extra[h] >= op.nodal_price:
+                self.nodal.add(h)
+                op.to_nodal()
+        return op
 
     def _power(self, h):
         """2^k for the smallest k <= POWER_DEPTH with exp(hL / 2^k) formed, else None."""
@@ -178,8 +201,12 @@ class Propagators:
     def _matrix(self, h):
         def build():
             if self.formed[h] == SQUARE:
-                return self._matrix(h / 2.0).squared()
-            return self.linear.expm(h)
+                op = self._matrix(h / 2.0).squared()
+            else:
+                op = self.linear.expm(h)
+            if h in self.nodal:
+                op.to_nodal()
+            return op
 
         return self._cached(self._matrices, h, build, self.cache_size)
 
@@ -198,7 +225,11 @@ class Propagators:
         """The decisions' inputs as arrays (for a checkpoint)."""
         spent = sorted(self.spent.items())
         formed = sorted(self.formed.items())
+        extra = sorted(self.extra.items())
         return {
+            "extra_h": np.array([h for h, _ in extra], dtype=float),
+            "extra": np.array([c for _, c in extra], dtype=float),
+            "nodal_h": np.array(sorted(self.nodal), dtype=float),
             "spent_h": np.array([h for h, _ in spent], dtype=float),
             "spent": np.array([c for _, c in spent], dtype=float),
             "formed_h": np.array([h for h, _ in formed], dtype=float),
@@ -211,6 +242,11 @@ class Propagators:
         if "spent_h" in state:
             self.spent = {float(h): float(c) for h, c in zip(np.atleast_1d(state["spent_h"]),
                                                                np.atleast_1d(state["spent"]))}
+        if "extra_h" in state:
+            self.extra = {float(h): float(c) for h, c in zip(np.atleast_1d(state["extra_h"]),
+                                                               np.atleast_1d(state["extra"]))}
+        if "nodal_h" in state:
+            self.nodal = {float(h) for h in np.atleast_1d(state["nodal_h"])}
         if "formed_h" in state:
             self.formed = {float(h): int(r) for h, r in zip(np.atleast_1d(state["formed_h"]),
                                                              np.atleast_1d(state["formed"]))}

@@ -8,6 +8,7 @@ import scipy.linalg
 
 import cgle
 from cgle.problem import kernels_numba, kernels_numpy
+from cgle.problem.hermite_banded import BandedExponential
 from cgle.problem.hermite_modes import HermiteModes, ModalExponentialAction, hermite_function_matrix
 from cgle.problem.operators import DenseOperator
 
@@ -151,11 +152,15 @@ def test_modal_matrix_exponential_matches_scipy_and_squares_bit_for_bit(h, mu):
     assert s == 0 or modes.norm * abs(h) / 2.0 ** (s - 1) > MODAL_BASE_NORM
     assert (modes.symmetric is not None) == (mu[1] == 0.0)
     op = prob.linear.expm(h)
-    assert isinstance(op, DenseOperator)
+    # the even mu keeps exp(hL) on its band in Hermite functions
+    assert isinstance(op, BandedExponential if mu[1] == 0.0 else DenseOperator)
     assert np.array_equal(op.matrix, E)
     assert prob.linear.expm_uses_half(h) == (s >= 1)
     if s >= 1:
-        assert np.array_equal(prob.linear.expm(h / 2).squared().matrix, E)
+        half = prob.linear.expm(h / 2).squared()
+        assert np.array_equal(half.matrix, E)
+        if mu[1] == 0.0:
+            assert half.band == op.band and np.array_equal(half.complex_matrix(), op.complex_matrix())
         if modes.symmetric is None:
             half = modes.expm(h / 2)
             assert np.array_equal(E, half @ half)

@@ -1,17 +1,33 @@
 """The cost model for exp(hL) (cgle.steppers.propagators): rent by action, buy the
-matrix once renting has cost as much; same bits either way after a restart."""
+matrix once renting has cost as much; same bits either way after a restart. Every test
+runs on both kernel backends, pinned: with NumPy's the exponentials are dense matrices
+on the nodes, with numba's banded ones in Hermite functions (cgle.problem.hermite_banded)."""
 
 import math
 
 import numpy as np
+import pytest
 
-from cgle.problem.operators import DenseOperator, DiagonalOperator
+from cgle.problem import kernels
 from cgle.problem.expm_action import ExponentialAction
+from cgle.problem.hermite_banded import BandedExponential
 from cgle.problem.hermite_modes import ModalExponentialAction
+from cgle.problem.operators import DenseOperator, DiagonalOperator
 from cgle.steppers.propagators import Propagators
 
 # exp(hL) applied without forming it: dense Taylor, or banded Taylor in Hermite functions
 ACTIONS = (ExponentialAction, ModalExponentialAction)
+# exp(hL) formed: on the nodes, or on its band in Hermite functions
+FORMED = (DenseOperator, BandedExponential)
+
+
+@pytest.fixture(autouse=True, params=["numpy", "numba"])
+def backend(request):
+    """Pin the kernel backend (the one bound first in a process decides the route)."""
+    before = kernels.backend()
+    kernels.use(request.param)
+    yield request.param
+    kernels.use(before or "numba")
 
 
 def test_ski_rental_buys_when_the_actions_have_cost_a_matrix(forum):
@@ -21,10 +37,10 @@ def test_ski_rental_buys_when_the_actions_have_cost_a_matrix(forum):
     action, build = linear.expm_costs(h)
     props = Propagators(linear)
     kinds = [type(props.get(h, uses=2)) for _ in range(int(math.ceil(build / action)) + 2)]
-    rented = kinds.index(DenseOperator)
+    rented = next(i for i, k in enumerate(kinds) if k in FORMED)
     # rent while spent + upcoming < build, then buy, and keep it
     assert all(k in ACTIONS for k in kinds[:rented])
-    assert all(k is DenseOperator for k in kinds[rented:])
+    assert all(k in FORMED for k in kinds[rented:])
     assert (rented - 1) * 2 * action < build <= (rented + 1) * 2 * action
     assert np.array_equal(props.get(h).matrix, linear.expm(h).matrix)
 
@@ -44,7 +60,7 @@ def test_forming_a_level_forms_the_levels_expm_squares_through(forum):
     assert linear.expm_uses_half(h)
     for _ in range(50):
         top = props.get(h)
-        if isinstance(top, DenseOperator):
+        if isinstance(top, FORMED):
             break
     below = h / 2
     while linear.expm_uses_half(below * 2):
@@ -65,7 +81,7 @@ def test_rented_spending_below_counts_towards_the_level_above(forum):
     climbing, alone = Propagators(linear), Propagators(linear)
     # as if the level below had been rented up to what forming this level costs
     climbing.set_state({"spent_h": [h / 2], "spent": [build - action], "formed_h": [], "formed": []})
-    assert isinstance(climbing.get(h), DenseOperator)
+    assert isinstance(climbing.get(h), FORMED)
     assert isinstance(alone.get(h), ACTIONS)
 
 
@@ -107,7 +123,7 @@ def test_cheapest_route_squares_a_level_bought_below(forum):
     props = Propagators(linear)
     props.set_state({"spent_h": [h / 2], "spent": [paid], "formed_h": [], "formed": []})
     top = props.get(h, squarable=lambda x: True)
-    assert isinstance(top, DenseOperator) and props.formed == {h: 1, h / 2: 0}
+    assert isinstance(top, FORMED) and props.formed == {h: 1, h / 2: 0}
     # the bits of the operator's own squaring (a product on the nodes, or Z Z^T in the
     # symmetric form of the Hermite modes), and the square to rounding
     half = linear.expm(h / 2)
@@ -124,7 +140,7 @@ def test_a_known_horizon_forms_at_once_when_it_pays(forum):
     h = 0.05
     action, build = linear.expm_costs(h)
     steps = int(math.ceil(build / action))
-    assert isinstance(Propagators(linear).get(h, horizon=steps), DenseOperator)
+    assert isinstance(Propagators(linear).get(h, horizon=steps), FORMED)
     assert isinstance(Propagators(linear).get(h, horizon=steps // 2 - 1), ACTIONS)
 
 
@@ -166,7 +182,7 @@ def test_a_formed_level_rents_the_levels_two_and_three_above_as_powers(forum):
     # four levels up is beyond POWER_DEPTH: no power (here the cost model squares its way up)
     assert not isinstance(props.get(16 * h), PowerAction)
     # renting as a power still buys once the uses to come pay for a squaring
-    assert isinstance(props.get(2 * h, uses=1, horizon=int(linear.squaring_cost()) + 1), DenseOperator)
+    assert isinstance(props.get(2 * h, uses=1, horizon=int(linear.squaring_cost()) + 1), FORMED)
 
 
 def test_on_a_ladder_the_level_right_above_a_formed_one_is_bought_at_once(forum):
@@ -189,10 +205,10 @@ def test_on_a_ladder_the_level_right_above_a_formed_one_is_bought_at_once(forum)
     once = props.get(h, uses=1, ladder=True)
     assert isinstance(once, PowerAction) and once.power == 2 and h not in props.formed
     top = props.get(h, uses=2, ladder=True)
-    assert isinstance(top, DenseOperator) and props.formed[h] == SQUARE
+    assert isinstance(top, FORMED) and props.formed[h] == SQUARE
     assert np.array_equal(top.matrix, linear.expm(h / 2).squared().matrix)
     # and the level above that, in turn
-    assert isinstance(props.get(2 * h, uses=4, ladder=True), DenseOperator) and props.formed[2 * h] == SQUARE
+    assert isinstance(props.get(2 * h, uses=4, ladder=True), FORMED) and props.formed[2 * h] == SQUARE
     # a small step where expm does not square and the caller does not allow it: rented
     small = 1e-4
     assert not linear.expm_uses_half(small)
@@ -203,7 +219,7 @@ def test_on_a_ladder_the_level_right_above_a_formed_one_is_bought_at_once(forum)
     # the same step where the caller allows squaring: bought
     allowed = Propagators(linear)
     allowed.set_state({"spent_h": [], "spent": [], "formed_h": [small / 2], "formed": [0]})
-    assert isinstance(allowed.get(small, uses=2, squarable=lambda x: True, ladder=True), DenseOperator)
+    assert isinstance(allowed.get(small, uses=2, squarable=lambda x: True, ladder=True), FORMED)
 
 
 def test_power_action_applies_any_power_into_out(forum):
@@ -217,3 +233,39 @@ def test_power_action_applies_any_power_into_out(forum):
         assert got is out
         np.testing.assert_allclose(got, np.linalg.matrix_power(E.matrix, power) @ q0, rtol=0,
                                    atol=1e-13 * np.linalg.norm(q0))
+
+
+def test_a_banded_level_moves_to_the_nodes_once_its_applications_paid_for_that(forum, backend):
+    """A formed banded exp(hL) (numba) is applied in Hermite functions while what its
+    applications cost beyond dense products stays below the price of its nodal matrix,
+    then by that matrix; the decision survives a restart (same bits). Dense operators
+    (NumPy) are on the nodes from the start."""
+    prob, q0 = forum[0], forum[1]
+    h = 0.2
+    props = Propagators(prob.linear)
+    props.set_state({"spent_h": [], "spent": [], "formed_h": [h], "formed": [0]})
+    op = props.get(h)
+    if backend == "numpy":
+        assert isinstance(op, DenseOperator) and not props.extra and not props.nodal
+        return
+    assert isinstance(op, BandedExponential) and op.cost > 1.0
+    extra, price = op.cost - 1.0, op.nodal_price
+    uses = 1
+    while h not in props.nodal:
+        props.get(h, uses=3)
+        uses += 3
+    # moved at the first request whose applications brought the extra cost to the price
+    assert (uses - 3) * extra < price <= uses * extra
+    assert props.extra[h] == pytest.approx(uses * extra)
+    y = op.apply(q0, np.empty_like(q0))
+    np.testing.assert_array_equal(y, op.matrix @ q0)
+    restarted = Propagators(prob.linear)
+    restarted.set_state({k: np.array(v) for k, v in props.get_state().items()})
+    again = restarted.get(h)
+    assert again is not op and again.cost == 1.0
+    np.testing.assert_array_equal(again.apply(q0, np.empty_like(q0)), y)
+    # a level rented as a power of a formed banded one counts those applications below
+    fresh = Propagators(prob.linear)
+    fresh.set_state({"spent_h": [], "spent": [], "formed_h": [h], "formed": [0]})
+    power = fresh.get(2 * h, uses=2)
+    assert power.power == 2 and fresh.extra[h] == pytest.approx(4 * extra)
