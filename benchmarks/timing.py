@@ -46,6 +46,13 @@ def first_kernel_calls():
     block = [np.empty((8, 8), complex) for _ in range(3)]
     kernels.penta_taylor_eye(bands, 0.1, 3, 1 + 0j, *block)
     kernels.penta_taylor_eye_sym(bands, 0.1, 3, 1 + 0j, *block)
+    kernels.symmetric_nodal(block[0], np.ones(4), 0.0, block[1])
+    S = np.zeros((2, 8, 8))
+    S[0] = np.eye(8)
+    kernels.band_maxima(S, 2, np.empty(3))
+    kernels.banded_square_sym(S, 2, 4, np.empty((2, 8, 8)))
+    G = np.eye(4)
+    kernels.banded_modal_apply(S, 2, G, G, G, G, np.ones(4), 0.0, 0.5, q, out, np.empty((8, 8)))
 
 
 KERNELS_SNIPPET = f"""

@@ -24,8 +24,9 @@ with P^{-1} L P). A product with B costs 5N multiply-adds against N^2 for L, whi
 what makes exp(hL) v by a Taylor series (:class:`ModalExponentialAction`) cheap: two
 transforms (a real N x N matrix on a complex vector each) around m s banded products.
 Higher-degree mu(x) widens the band and is not handled here (no modes: the dense route).
-For an even mu(x) the formed exp(hL) is squared in a complex symmetric form
-(:mod:`cgle.problem.hermite_symmetric`).
+For an even mu(x) the formed exp(hL) is kept, squared and applied on its band in a
+complex symmetric form of B (:mod:`cgle.problem.hermite_symmetric`,
+:mod:`cgle.problem.hermite_banded`).
 """
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""exp(hL) on Hermite nodes through a complex symmetric form: squarings at ~60 % of a product.
+"""The complex symmetric form of the Hermite operator for an even mu(x), and its way to the nodes.
 
 For an even mu(x) (mu1 = 0) the pentadiagonal B of :mod:`cgle.problem.hermite_modes`
 has an antisymmetric +-1 band (-nu b Dxi) and a symmetric +-2 band, so with
@@ -8,8 +8,7 @@ D = diag(i^k)
 
 is complex symmetric (C^T = C; the factors i^(l-k) are +-1 and +-i, exact). Every
 polynomial in C, exp(hC) included, is then symmetric, and squaring a symmetric S is
-S S^T: a rank-k update (BLAS zsyrk, which NumPy calls for S @ S.T) at about 60 % of a
-product at N = 220.
+S S^T (on its band: :mod:`cgle.problem.hermite_banded`).
 
 The same holds on the nodes after a cheap change of variables. With the nodes paired
 (x_{n-1-j} = -x_j, j < n // 2), s_j = sqrt(w_j) (w: the quadrature weights, symmetric)
@@ -25,10 +24,11 @@ P J = R P (J = diag((-1)^k)) follows G^{-1} = (b / 2) G^T, so that
 
     Z = F exp(hL) F^{-1} = I + (b / 2) G (exp(hC) - I) G^T
 
-is a congruence of a symmetric matrix: symmetric, squared as Z Z^T, and exp(hL) itself
-is F^{-1} Z F, an O(N^2) pass. The base exp(hC / 2^s) is the banded Taylor polynomial
-of :meth:`cgle.problem.hermite_modes.HermiteModes.expm` (same plan, shift and cut),
-computed on its upper band only.
+is a congruence of a symmetric matrix, and exp(hL) itself is F^{-1} Z F, an O(N^2)
+pass. The same congruence applies exp(hL) to a vector without forming Z
+(:mod:`cgle.problem.hermite_banded`). The base exp(hC / 2^s) is the banded Taylor
+polynomial of :meth:`cgle.problem.hermite_modes.HermiteModes.expm` (same plan, shift and
+cut), computed on its upper band only.
 """
 
 import numpy as np
@@ -36,7 +36,9 @@ import numpy as np
 from cgle.problem import kernels, recycled
 
 # Cost constants in dense N x N complex products (1.80 ms at N = 220, one BLAS thread),
-# measured at N = 220: a squaring Z Z^T (zsyrk) 1.04 ms; back to the nodes, F^{-1} Z F,
+# measured at N = 220: a squaring S S^T (zsyrk) 1.04 ms, the price the cost model puts
+# on one (the banded squaring of :mod:`cgle.problem.hermite_banded` costs 0.11-0.48 ms
+# up to h ~ 1 on the forum problem and never more); back to the nodes, F^{-1} Z F,
 # 0.06 ms; the symmetric Taylor base 0.54 of the plain banded one (half the band); the
 # congruence with G (:meth:`SymmetricForm.from_modes`, three parity blocks) 0.86 ms.
 SQUARING_IN_PRODUCTS = 0.6

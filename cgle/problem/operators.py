@@ -198,7 +198,8 @@ class DenseOperator:
 
     def squaring_cost(self):
         """Matrix-vector products of one :meth:`squared` of a formed exponential (a dense
-        product, or the symmetric form's rank-k update where :attr:`modes` have one)."""
+        product, or where :attr:`modes` have a symmetric form the price of its rank-k
+        update, an upper bound of the banded squaring used there)."""
         n = self.matrix.shape[0]
         if self._modal():
             return self.modes.squaring_cost() * expm_action.product_in_matvecs(n)
@@ -206,7 +207,7 @@ class DenseOperator:
 
     def exponential_nbytes(self):
         """Bytes that one formed exp(hA) may hold: twice the matrix where :attr:`modes` may
-        keep its symmetric form beside it."""
+        keep the banded form beside the matrix on the nodes (two real N x N arrays)."""
         n = self.matrix.shape[0]
         return 16 * n * n * (1 if self.modes is None else 2)
 
