@@ -3,7 +3,7 @@
 In the complex symmetric form of :mod:`cgle.problem.hermite_symmetric`, exp(hL) =
 F^{-1} Z F with Z = I + (b / 2) G (S - I) G^T and S = exp(hC), C pentadiagonal. The
 entries of S fall off fast away from the diagonal (as those of the exponential of any
-banded matrix; Benzi & Golub 1999, BIT 39): on the forum problem (N = 220) the band
+banded matrix; Benzi & Golub 1999, BIT 39, 417-438): on the forum problem (N = 220) the band
 outside which every entry is below 2^-53 of the largest has half-width 20 at h = 0.0098,
 29 at 0.039, 44 at 0.156 and 86 at 1.25. So S is kept, and squared, on its band:
 
@@ -12,7 +12,7 @@ outside which every entry is below 2^-53 of the largest has half-width 20 at h =
   at b = 20, 0.41 ms at b = 44 (N = 220, one thread);
 - an application is exp(hL) v = F^{-1} (y + (b / 2) G (S - I) G^T y), y = F v: the
   transforms by parity (two real N/2 x N/2 blocks each way) around one banded product,
-  13 + 0.26 (2w + 1) us at N = 220 against 15-22 us for a dense product on the nodes;
+  17-24 us for w = 20..73 at N = 220 against 15-19 us for a dense product on the nodes;
 - Z and the matrix on the nodes are never formed, unless a step size is applied so often
   that a dense product pays for forming them (:meth:`BandedExponential.to_nodal`, decided
   by :mod:`cgle.steppers.propagators`).
@@ -37,18 +37,20 @@ meaningful on the band |i - j| <= b only (entries outside it may hold dropped va
 kernel reads them).
 """
 
+import functools
+
 import numpy as np
 
-from cgle.problem import kernels, recycled
+from cgle.problem import expm_action, kernels, recycled
 
 UNIT_ROUNDOFF = 2.0**-53
 # a multiply-add of banded_square_sym against one of zsyrk (measured at N = 220, one
 # thread: 0.34-0.71 ns against 0.19 ns)
 BANDED_MAC_IN_DENSE = 2.0
-# one application in dense matrix-vector products (15 us at N = 220): the transforms and
-# the bookkeeping, 13 us, and the band, 0.26 us per column of width 2w + 1 at N = 220,
-# i.e. ~1.9 of a dense product's multiply-adds per band entry
-APPLY_FIXED_IN_MATVECS = 0.85
+# one application in dense matrix-vector products (15.4 us at N = 220, one thread): the
+# transforms and the bookkeeping, 11.2 us, and the band, 5.5 us at w = 20 (0.13 us per
+# column of the width 2w + 1), i.e. ~1.9 of a dense product's multiply-adds per band entry
+APPLY_FIXED_IN_MATVECS = 0.75
 APPLY_BAND_IN_MATVECS = 1.9  # (2w + 1) / N
 # forming the matrix on the nodes (the congruence with G and F^{-1} Z F), in dense
 # products (:mod:`cgle.problem.hermite_symmetric`)
@@ -68,6 +70,15 @@ def kept_band(profile, dropped=0.0):
     outside = np.append(tail[1:], dropped)  # outside[b'] = dropped mass for band b'
     fits = np.nonzero(outside <= limit)[0]
     return int(fits[0]) if fits.size else profile.size - 1
+
+
+@functools.lru_cache(maxsize=64)
+def _outside_band(n, b):
+    """The entries |i - j| > b of an n x n matrix (remembered: a ladder asks for a few)."""
+    k = np.arange(n)
+    mask = np.abs(k[:, None] - k[None, :]) > b
+    mask.flags.writeable = False
+    return mask
 
 
 def product_bound(profile):
@@ -94,9 +105,7 @@ class BandedExponential:
         self._on_nodes = False
         self._work = np.empty((8, n))
         self.cost = APPLY_FIXED_IN_MATVECS + APPLY_BAND_IN_MATVECS * min(2 * self.band + 1, n) / n
-        from cgle.problem.expm_action import product_in_matvecs
-
-        self.nodal_price = NODAL_PRICE_IN_PRODUCTS * product_in_matvecs(n)
+        self.nodal_price = NODAL_PRICE_IN_PRODUCTS * expm_action.product_in_matvecs(n)
 
     @classmethod
     def from_matrix(cls, M, band, modes):
@@ -115,10 +124,13 @@ class BandedExponential:
         return (self.n,)
 
     def complex_matrix(self):
-        """S as one complex N x N matrix, zero outside the band."""
-        k = np.arange(self.n)
-        inside = np.abs(k[:, None] - k[None, :]) <= self.band
-        return np.where(inside, self.S[0] + 1j * self.S[1], 0.0)
+        """S as one complex N x N matrix, zero outside the band (recycled memory)."""
+        M = recycled.empty((self.n, self.n))
+        M.real = self.S[0]
+        M.imag = self.S[1]
+        if self.band < self.n - 1:
+            np.copyto(M, 0.0, where=_outside_band(self.n, self.band))
+        return M
 
     @property
     def matrix(self):
@@ -158,7 +170,8 @@ class BandedExponential:
         tails = np.append(np.cumsum(bound[::-1])[::-1][1:], 0.0)  # tails[w] = sum_{k > w} T(k)
         w = int(np.nonzero(tails <= WIDTH_MARGIN * UNIT_ROUNDOFF * bound[0])[0][0])
         w = min(w, n - 1)
-        macs = n * sum(2 * b + 1 - k for k in range(w + 1))
+        # sum_{k <= w} (2b + 1 - k) multiply-adds per row
+        macs = n * ((w + 1) * (2 * b + 1) - w * (w + 1) // 2)
         if BANDED_MAC_IN_DENSE * macs >= n * n * (n + 1) / 2:
             M = self.complex_matrix()
             P = np.matmul(M, M.T, out=recycled.empty((n, n)))

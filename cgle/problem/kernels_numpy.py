@@ -210,12 +210,21 @@ def _band_mask(n, w):
     return np.abs(k[:, None] - k[None, :]) <= w
 
 
+def _on_band(S, b):
+    """The complex matrix of S = [Re, Im] on its band b, zero outside (whatever is there)."""
+    inside = _band_mask(S.shape[1], b)
+    return np.where(inside, S[0], 0.0) + 1j * np.where(inside, S[1], 0.0)
+
+
 def banded_square_sym(S, b, w, out):
-    """out = S S^T on the band |i - j| <= w, zero outside it (S: [Re, Im], band b)."""
-    Z = S[0] + 1j * S[1]
-    P = np.where(_band_mask(Z.shape[0], w), Z @ Z.T, 0.0)
-    out[0] = P.real
-    out[1] = P.imag
+    """out = S S^T on the band |i - j| <= w (S: [Re, Im], read on its band b; ``out``
+    outside w is left as it was)."""
+    n = S.shape[1]
+    Z = _on_band(S, b)
+    inside = _band_mask(n, w)
+    P = Z @ Z.T
+    out[0][inside] = P.real[inside]
+    out[1][inside] = P.imag[inside]
     return out
 
 
@@ -235,8 +244,7 @@ def banded_modal_apply(S, w, GeT, GoT, Ge, Go, s, mid, f, v, out, work):
     c = np.empty(n, dtype=complex)
     c[0::2] = GeT @ y[:he]
     c[1::2] = GoT @ y[he:]
-    Z = np.where(_band_mask(n, w), S[0] + 1j * S[1], 0.0)
-    d = f * (Z @ c - c)
+    d = f * (_on_band(S, w) @ c - c)
     z = y.copy()
     z[:he] += Ge @ d[0::2]
     z[he:] += Go @ d[1::2]
