@@ -17,9 +17,10 @@ scipy.linalg.expm and scipy.sparse.linalg.expm_multiply (issues 4 and 17).
    pass (what the stepper uses) against scipy.linalg.expm of the augmented 4N x 4N block
    matrix (twice).
 5. In Hermite functions (cgle.problem.hermite_modes, numba kernels), forum N = 220:
-   exp(hL) formed (squared in the complex symmetric form of cgle.problem.hermite_symmetric,
-   and on the nodes) and exp(hL) v by action, against the dense routes of 1. and 2. and
-   scipy; at N = 1024 the formed exp(L) is in 3.
+   exp(hL) formed (kept on its band in a complex symmetric form, cgle.problem.hermite_banded,
+   with and without its matrix on the nodes; and squared on the nodes) and exp(hL) v by
+   action, against the dense routes of 1. and 2. and scipy; at N = 1024 the formed exp(L)
+   is in 3.
 
 Every time is the median of ``--repeat`` repetitions interleaved over the methods
 compared (benchmarks/timing.py), with the load average. One BLAS thread. No timed
@@ -168,19 +169,23 @@ def modal(label, prob, repeat):
     modes.form()
     print(f"\n== {label}: in Hermite functions (pentadiagonal B, ||B||_1 = {modes.norm:.4g} shifted)   "
           f"[{load_average()}]")
-    print("formed: 'symmetric' squares the complex symmetric form (cgle.problem.hermite_symmetric, what "
-          "cgle uses for an even mu), 'modal' squares on the nodes")
-    print(f"{'h':>8s} {'squarings':>9s} {'symm. ms':>9s} {'modal ms':>9s} {'dense ms':>9s} {'scipy ms':>9s} "
-          f"{'modal/sym':>9s} {'dense/sym':>9s} {'diff sym':>9s} {'diff modal':>10s} {'diff dense':>10s}")
+    print("formed: 'banded' is exp(hC) kept on its band in Hermite functions (cgle.problem.hermite_banded, "
+          "what a stepper keeps for an even mu), 'nodes' that and its matrix on the nodes, 'modal' squares on "
+          "the nodes")
+    print(f"{'h':>8s} {'squarings':>9s} {'band':>5s} {'banded ms':>9s} {'nodes ms':>9s} {'modal ms':>9s} "
+          f"{'dense ms':>9s} {'scipy ms':>9s} {'modal/nod':>9s} {'dense/nod':>9s} {'diff nod':>9s} "
+          f"{'diff modal':>10s} {'diff dense':>10s}")
     for h in HS[:-1]:
-        t = medians({"symmetric": lambda: modes.expm(h), "modal": lambda: modes.expm(h, symmetric=False),
-                     "dense": lambda: me.expm(h * L), "scipy": lambda: scipy.linalg.expm(h * L)}, repeat)
+        t = medians({"banded": lambda: modes.expm_banded(h), "nodes": lambda: modes.expm(h),
+                     "modal": lambda: modes.expm(h, symmetric=False), "dense": lambda: me.expm(h * L),
+                     "scipy": lambda: scipy.linalg.expm(h * L)}, repeat)
         ref = scipy.linalg.expm(h * L)
         diffs = [np.linalg.norm(E - ref, 1) / np.linalg.norm(ref, 1)
                  for E in (modes.expm(h), modes.expm(h, symmetric=False), me.expm(h * L))]
-        print(f"{h:8.0e} {modes.expm_squarings(h):9d} {t['symmetric'] * 1e3:9.2f} {t['modal'] * 1e3:9.2f} "
-              f"{t['dense'] * 1e3:9.2f} {t['scipy'] * 1e3:9.2f} {t['modal'] / t['symmetric']:9.2f} "
-              f"{t['dense'] / t['symmetric']:9.2f} {diffs[0]:9.1e} {diffs[1]:10.1e} {diffs[2]:10.1e}")
+        print(f"{h:8.0e} {modes.expm_squarings(h):9d} {modes.expm_banded(h).band:5d} {t['banded'] * 1e3:9.2f} "
+              f"{t['nodes'] * 1e3:9.2f} {t['modal'] * 1e3:9.2f} {t['dense'] * 1e3:9.2f} {t['scipy'] * 1e3:9.2f} "
+              f"{t['modal'] / t['nodes']:9.2f} {t['dense'] / t['nodes']:9.2f} {diffs[0]:9.1e} {diffs[1]:10.1e} "
+              f"{diffs[2]:10.1e}")
     B, mu, norm = shifted(L)
     v = np.random.default_rng(1).standard_normal(L.shape[0]) + 0j
     out = np.empty_like(v)
