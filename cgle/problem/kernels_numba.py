@@ -170,20 +170,26 @@ def _cubic_flow_pass2(q, br, bi, t, y, ylog, factor):
     """factor = (1 + y)^(-1/2) e^{-i theta} from y and ylog = log1p(y) (q is read only
     for br = 0); returns the count of angles beyond the polynomial range (left for
     :func:`_cubic_flow_fixup`). Writes no array it reads, so that it vectorises."""
-    c = bi / (2.0 * br) if br != 0.0 else 0.0
     wide = 0
-    for j in range(y.size):
-        if br != 0.0:
+    # two loops, not a test of br inside one: with the test the loop did not vectorise
+    # (340 against 118 us for 128^2 nodes, the same bits)
+    if br != 0.0:
+        c = bi / (2.0 * br)
+        for j in range(y.size):
             a = 1.0 / math.sqrt(1.0 + y[j])
             theta = c * ylog[j]
-        else:
+            big = abs(theta) > _ANGLE_LIMIT
+            wide += big
+            sn, cs = _sincos(0.0 if big else theta)
+            factor[j] = complex(a * cs, -a * sn)
+    else:
+        for j in range(y.size):
             z = q[j]
-            a = 1.0
             theta = bi * (z.real * z.real + z.imag * z.imag) * t
-        big = abs(theta) > _ANGLE_LIMIT
-        wide += big
-        sn, cs = _sincos(0.0 if big else theta)
-        factor[j] = complex(a * cs, -a * sn)
+            big = abs(theta) > _ANGLE_LIMIT
+            wide += big
+            sn, cs = _sincos(0.0 if big else theta)
+            factor[j] = complex(cs, -sn)
     return wide
 
 
