@@ -4,6 +4,8 @@ The same signatures (``out`` arrays) and the same floating-point operations in t
 order, so the same bits: a matrix does not depend on which of the two built it.
 """
 
+import math
+
 import numpy as np
 
 # the Hermite-function recurrence rescales by 2^-500 (exactly) once |h| exceeds 2^500
@@ -21,13 +23,24 @@ def hermite_pair(x, n, h_prev, h, log_scale):
     log_scale[...] = -0.5 * x * x - _LOG_PI_4
     hp = np.zeros_like(x)
     hk = np.ones_like(x)
+    nxt = np.empty_like(x)
+    tmp = np.empty_like(x)
     for k in range(n):
         # h_{k+1} = sqrt(2/(k+1)) x h_k - sqrt(k/(k+1)) h_{k-1}, rescaled past 2^500
-        nxt = np.sqrt(2.0 / (k + 1)) * x * hk - np.sqrt(k / (k + 1.0)) * hp
-        big = np.abs(nxt) > _BIG
-        f = np.where(big, _SMALL, 1.0)
-        hp, hk = hk * f, nxt * f
-        log_scale += np.where(big, _LOG_BIG, 0.0)
+        # (math.sqrt and np.sqrt are both correctly rounded: the same bits)
+        np.multiply(math.sqrt(2.0 / (k + 1)), x, out=nxt)
+        nxt *= hk
+        np.multiply(math.sqrt(k / (k + 1.0)), hp, out=tmp)
+        nxt -= tmp
+        # the old h_{k-1} buffer takes h_{k+1}
+        hp, hk, nxt = hk, nxt, hp
+        if np.abs(hk).max() > _BIG:
+            # where |h| passed 2^500 both h scale by 2^-500 (exact); elsewhere by 1
+            big = np.abs(hk) > _BIG
+            f = np.where(big, _SMALL, 1.0)
+            hp *= f
+            hk *= f
+            log_scale += np.where(big, _LOG_BIG, 0.0)
     h_prev[...] = hp
     h[...] = hk
 
