@@ -34,9 +34,10 @@ def hermite_pair(x, n, h_prev, h, log_scale):
         nxt -= tmp
         # the old h_{k-1} buffer takes h_{k+1}
         hp, hk, nxt = hk, nxt, hp
-        if np.abs(hk).max() > _BIG:
+        # (any, not max: max is NaN when one value is, and fails on no values)
+        big = np.abs(hk) > _BIG
+        if big.any():
             # where |h| passed 2^500 both h scale by 2^-500 (exact); elsewhere by 1
-            big = np.abs(hk) > _BIG
             f = np.where(big, _SMALL, 1.0)
             hp *= f
             hk *= f
