@@ -165,6 +165,15 @@ def _cubic_flow_pass1(q, br, t, at, y):
     return blown, m, nan
 
 
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _turn(a, theta):
+    """(a e^{-i theta}, whether |theta| is beyond the polynomial range; then the factor
+    is a placeholder for :func:`_cubic_flow_fixup`)."""
+    big = abs(theta) > _ANGLE_LIMIT
+    sn, cs = _sincos(0.0 if big else theta)
+    return complex(a * cs, -a * sn), big
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _cubic_flow_pass2(q, br, bi, t, y, ylog, factor):
     """factor = (1 + y)^(-1/2) e^{-i theta} from y and ylog = log1p(y) (q is read only
@@ -176,20 +185,13 @@ def _cubic_flow_pass2(q, br, bi, t, y, ylog, factor):
     if br != 0.0:
         c = bi / (2.0 * br)
         for j in range(y.size):
-            a = 1.0 / math.sqrt(1.0 + y[j])
-            theta = c * ylog[j]
-            big = abs(theta) > _ANGLE_LIMIT
+            factor[j], big = _turn(1.0 / math.sqrt(1.0 + y[j]), c * ylog[j])
             wide += big
-            sn, cs = _sincos(0.0 if big else theta)
-            factor[j] = complex(a * cs, -a * sn)
     else:
         for j in range(y.size):
             z = q[j]
-            theta = bi * (z.real * z.real + z.imag * z.imag) * t
-            big = abs(theta) > _ANGLE_LIMIT
+            factor[j], big = _turn(1.0, bi * (z.real * z.real + z.imag * z.imag) * t)
             wide += big
-            sn, cs = _sincos(0.0 if big else theta)
-            factor[j] = complex(cs, -sn)
     return wide
 
 
